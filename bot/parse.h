@@ -1,0 +1,30 @@
+/*
+ * parse.h - bounded number parsing (instead of atoi/strtol at call sites) and small
+ * text helpers shared by every parser of untrusted input.
+ */
+#ifndef FLEETBOT_PARSE_H
+#define FLEETBOT_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parses exactly the n bytes at s as a decimal integer in [min, max]: optional '-',
+ * then digits, nothing else. Returns 0 or FB_ERR_INVALID; *out is untouched on error.
+ */
+int parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out);
+
+/* The same for a NUL-terminated string. */
+int parse_i64_cstr(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
+void hex_encode(const unsigned char *in, size_t n, char *out);
+
+/*
+ * Decodes application/x-www-form-urlencoded text ('+' is space, %XX escapes) of n bytes
+ * into out (capacity outcap). Returns the decoded length, or -1 on a malformed escape
+ * or when out is too small.
+ */
+long url_decode(const char *in, size_t n, char *out, size_t outcap);
+
+#endif
