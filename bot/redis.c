@@ -244,22 +244,28 @@ static int start_pending(struct fb_redis *r, fb_redis_reply_fn fn, void *priv,
     return 0;
 }
 
-int fb_redis_command(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, const char *fmt, ...)
+int fb_redis_vcommand(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, const char *fmt,
+                      va_list ap)
 {
     struct pending_cmd *pc;
     int rc = start_pending(r, fn, priv, &pc);
     if (rc)
         return rc;
-    va_list ap;
-    va_start(ap, fmt);
-    int st = redisvAsyncCommand(r->ac, on_reply, pc, fmt, ap);
-    va_end(ap);
-    if (st != REDIS_OK) {
+    if (redisvAsyncCommand(r->ac, on_reply, pc, fmt, ap) != REDIS_OK) {
         free(pc);
         return FB_ERR_UNAVAILABLE;
     }
     r->pending++;
     return 0;
+}
+
+int fb_redis_command(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fb_redis_vcommand(r, fn, priv, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int fb_redis_command_argv(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, int argc,

@@ -13,6 +13,7 @@
 #ifndef FLEETBOT_REDIS_H
 #define FLEETBOT_REDIS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,8 @@ bool fb_redis_is_ready(const struct fb_redis *r);
 void fb_redis_on_ready(struct fb_redis *r, fb_redis_ready_fn fn, void *priv);
 
 int fb_redis_command(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, const char *fmt, ...);
+int fb_redis_vcommand(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, const char *fmt,
+                      va_list ap);
 int fb_redis_command_argv(struct fb_redis *r, fb_redis_reply_fn fn, void *priv, int argc,
                           const char **argv, const size_t *argvlen);
 

@@ -187,6 +187,7 @@ int settings_load(struct fb_settings *s, struct fb_error *err)
     if ((rc = env_int("FLEETBOT_RECLAIM_MS", 60000, 100, 86400000, &s->reclaim_ms, err)) ||
         (rc = env_int("FLEETBOT_DEBOUNCE_MS", 1000, 0, 600000, &s->debounce_ms, err)) ||
         (rc = env_int("FLEETBOT_MAX_ATTEMPTS", 8, 1, 1000, &s->max_attempts, err)) ||
+        (rc = env_int("FLEETBOT_LEASE_MS", 120000, 1000, 3600000, &s->lease_ms, err)) ||
         (rc = env_int("FLEETBOT_WORKER_CONCURRENCY", 32, 1, 4096, &s->worker_concurrency, err)))
         return rc;
     s->log_level = xstrdup(env_or("FLEETBOT_LOG_LEVEL", "info"));

@@ -40,6 +40,7 @@ struct fb_settings {
     int64_t reclaim_ms;    /* FLEETBOT_RECLAIM_MS: idle time before a dead consumer's entry is reclaimed */
     int64_t debounce_ms;   /* FLEETBOT_DEBOUNCE_MS: delay before evaluating after an event */
     int64_t max_attempts;  /* FLEETBOT_MAX_ATTEMPTS: deliveries before dead-letter */
+    int64_t lease_ms;      /* FLEETBOT_LEASE_MS: how long one replica owns a PR evaluation */
     int64_t worker_concurrency; /* FLEETBOT_WORKER_CONCURRENCY */
     char *log_level;       /* FLEETBOT_LOG_LEVEL */
 };

@@ -1,0 +1,42 @@
+/*
+ * app.h - the one process-wide object: settings, clock, event loop and the adapters
+ * (Redis connections, GitHub client, HTTP server) every role borrows. main() builds it
+ * and frees it; nothing else owns any part of it.
+ */
+#ifndef FLEETBOT_APP_H
+#define FLEETBOT_APP_H
+
+#include "settings.h"
+#include "timeutil.h"
+
+struct event_base;
+struct fb_redis;
+struct gh_client;
+struct http_server;
+struct receiver;
+struct fb_queue;
+struct evalq;
+
+struct app {
+    struct event_base *base;
+    struct fb_settings settings;
+    struct fb_clock clock;
+    struct fb_redis *redis;       /* commands, scripts */
+    struct fb_redis *redis_block; /* XREADGROUP BLOCK only */
+    struct gh_client *gh;
+    struct http_server *http;
+    struct receiver *receiver;
+    struct fb_queue *queue;
+    struct evalq *evalq;
+    char bot_login[160]; /* "<slug>[bot]": the sender of fleetbot's own echoed events */
+    /* counters for logs and metrics */
+    long deliveries_handled;
+    long deliveries_failed;
+    long evaluations;
+    long merges;
+};
+
+/* The policy clock (FLEETBOT_NOW-aware), in ms; priv is the struct app. */
+int64_t app_now_ms(void *app);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * store.h - fleetbot's state in Redis: which PRs are tracked, which head sha belongs to
+ * which PR, installations and their repos, decisions and merges. Every key fleetbot
+ * writes is named here (see docs/internals/redis-keys.md). Writes go into a
+ * redis_batch; conditional writes are Lua scripts so replicas never race.
+ * It does not decide anything and never calls GitHub.
+ */
+#ifndef FLEETBOT_STORE_H
+#define FLEETBOT_STORE_H
+
+#include "redis_batch.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEY_EVALQ          "fb:evalq"       /* ZSET member=job, score=due ms */
+#define KEY_EVALQ_LEASE    "fb:evalq:lease" /* ZSET member=job, score=lease deadline ms */
+#define KEY_MERGES         "fb:merges"      /* STREAM: the merge registry Firewatch reads */
+#define KEY_INSTALLATIONS  "fb:installations"
+#define STORE_SHA_TTL_S    (30 * 86400)
+#define STORE_JOB_MAX      512
+
+/* The evaluation job id for one PR: "<installation>|<owner/repo>|<number>". */
+int store_job_format(char *out, size_t cap, int64_t installation, const char *repo,
+                     int64_t number);
+/* Parses a job id; repo is copied into repo_out (cap bytes). 0 or FB_ERR_INVALID. */
+int store_job_parse(const char *job, int64_t *installation, char *repo_out, size_t cap,
+                    int64_t *number);
+
+/* A PR event: remember its head, track it when tagged (and schedule an evaluation at
+ * due_ms), forget it when untagged or closed. */
+void store_pr_seen(struct redis_batch *b, int64_t installation, const char *repo, int64_t number,
+                   const char *head_sha, bool tracked, int64_t due_ms);
+/* Schedule an evaluation of repo#number if it is tracked. */
+void store_schedule_if_tracked(struct redis_batch *b, int64_t installation, const char *repo,
+                               int64_t number, int64_t due_ms);
+/* Schedule every tracked PR whose head is sha (check runs of forks carry no PR list). */
+void store_schedule_by_sha(struct redis_batch *b, int64_t installation, const char *repo,
+                           const char *sha, int64_t due_ms);
+/* Schedule every tracked PR of a repo (its default branch moved). */
+void store_schedule_repo(struct redis_batch *b, int64_t installation, const char *repo,
+                         int64_t due_ms);
+
+void store_installation_upsert(struct redis_batch *b, int64_t installation, const char *account,
+                               const char *target_type, bool suspended);
+void store_installation_delete(struct redis_batch *b, int64_t installation);
+void store_installation_repo(struct redis_batch *b, int64_t installation, const char *repo,
+                             bool added);
+
+/* Key helpers: write "fb:pr:<repo>#<n>" etc. into out. 0 or FB_ERR_TOO_LARGE. */
+int store_key_pr(char *out, size_t cap, const char *repo, int64_t number);
+int store_key_merge(char *out, size_t cap, const char *repo, int64_t number);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * pull_request.c - a PR was opened, labelled, pushed to, retargeted, closed...: track it
+ * when it carries the automerge label (so check and status events find it) and ask for
+ * an evaluation; forget it when it closes or loses the label. The payload is a snapshot
+ * that may arrive out of order; the evaluator re-reads the PR and re-syncs tracking.
+ */
+#include "handlers.h"
+
+#include "bot/err.h"
+#include "bot/jsonutil.h"
+#include "bot/settings.h"
+#include "bot/store.h"
+
+#include <string.h>
+#include <strings.h>
+
+static bool has_label(json_t *labels, const char *name)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach(labels, i, l)
+    {
+        const char *n = json_path_str(l, "name");
+        if (n && strcasecmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+int handle_pull_request(struct handler_ctx *ctx, struct fb_error *err)
+{
+    int rc = handler_require_repo(ctx, err);
+    if (rc)
+        return rc;
+    const char *action = json_path_str(ctx->payload, "action");
+    json_t *pr = json_path(ctx->payload, "pull_request");
+    int64_t number = json_path_int(pr, "number", 0);
+    if (action == NULL || !json_is_object(pr) || number <= 0)
+        return fb_error_set(err, FB_ERR_INVALID,
+                            "pull_request payload lacks action, pull_request or its number");
+    const char *head_sha = json_path_str(pr, "head.sha");
+    const char *state = json_path_str(pr, "state");
+    bool tagged = has_label(json_path(pr, "labels"), ctx->settings->automerge_label);
+    bool closed = strcmp(action, "closed") == 0 || (state && strcmp(state, "closed") == 0);
+
+    /* auto_merge_*, enqueued/dequeued, review_requested... change nothing fleetbot reads
+     * except through a fresh evaluation, so every action of a tracked PR re-evaluates. */
+    store_pr_seen(ctx->batch, ctx->installation, ctx->repo, number, head_sha, tagged && !closed,
+                  ctx->due_ms);
+    if (closed) {
+        char job[STORE_JOB_MAX];
+        if (store_job_format(job, sizeof(job), ctx->installation, ctx->repo, number) == 0)
+            redis_batch_cmd(ctx->batch, "ZREM " KEY_EVALQ " %s", job);
+    }
+    return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * gates.h - the ordered gates a pull request passes before fleetbot merges it, and the
+ * evaluator that runs them all. Each gate is a pure function of the facts and `now`.
+ * Cheap and final gates come first; every gate runs so the trace is complete.
+ * Working hours, holidays, rate limits and opt-outs plug in here as more gates.
+ */
+#ifndef FLEETBOT_POLICIES_GATES_H
+#define FLEETBOT_POLICIES_GATES_H
+
+#include "decision.h"
+#include "facts.h"
+
+typedef void (*gate_fn)(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+
+struct gate {
+    const char *name;
+    gate_fn fn;
+    bool needs_checks; /* needs the check/status/protection facts (skipped when not loaded) */
+};
+
+/* Eligibility: tagged, open, not a draft, targets the default branch, not on hold. */
+void gate_eligibility(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Every required check (classic protection ∪ rulesets) passing on the current head. */
+void gate_required_checks(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* GitHub says the PR can merge (mergeable computed, no conflicts, not behind). */
+void gate_mergeable(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+
+/* Backoff for re-reading a PR whose mergeable is still null: 1 s, 2 s, 4 s ... 30 s. */
+int64_t mergeable_backoff_ms(int attempts);
+
+/* The gates in evaluation order. */
+const struct gate *gates_all(size_t *count);
+
+/* Runs every gate; the first non-PASS decides. A decision is MERGE only if all passed. */
+void gates_evaluate(const struct pr_facts *f, int64_t now_ms, struct decision *out);
+
+/* Only the eligibility gate: lets the evaluator stop before fetching check facts. */
+bool gates_is_eligible(const struct pr_facts *f, int64_t now_ms);
+
+#endif

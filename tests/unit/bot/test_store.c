@@ -1,0 +1,39 @@
+/* Unit tests for bot/store.c: evaluation job ids and key names. */
+#include "test.h"
+
+#include "bot/err.h"
+#include "bot/store.h"
+
+TEST(job_round_trip)
+{
+    char job[STORE_JOB_MAX], repo[256];
+    CHECK_INT_EQ(store_job_format(job, sizeof(job), 42, "acme/api", 7), 0);
+    CHECK_STR_EQ(job, "42|acme/api|7");
+    int64_t inst = 0, n = 0;
+    CHECK_INT_EQ(store_job_parse(job, &inst, repo, sizeof(repo), &n), 0);
+    CHECK_INT_EQ(inst, 42);
+    CHECK_INT_EQ(n, 7);
+    CHECK_STR_EQ(repo, "acme/api");
+}
+
+TEST(job_parse_rejects_malformed)
+{
+    char repo[16];
+    int64_t inst, n;
+    const char *bad[] = {"", "42", "42|acme/api", "x|acme/api|7", "42|acme/api|x", "42||7",
+                         "42|noslash|7", "0|acme/api|7", "42|acme/api|-1",
+                         "42|a-very-long-owner/and-repo-name|7"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_INT_EQ(store_job_parse(bad[i], &inst, repo, sizeof(repo), &n), FB_ERR_INVALID);
+}
+
+TEST(key_names)
+{
+    char key[64];
+    CHECK_INT_EQ(store_key_pr(key, sizeof(key), "acme/api", 3), 0);
+    CHECK_STR_EQ(key, "fb:pr:acme/api#3");
+    CHECK_INT_EQ(store_key_merge(key, sizeof(key), "acme/api", 3), 0);
+    CHECK_STR_EQ(key, "fb:merge:acme/api#3");
+    char tiny[8];
+    CHECK_INT_EQ(store_key_pr(tiny, sizeof(tiny), "acme/api", 3), FB_ERR_TOO_LARGE);
+}
