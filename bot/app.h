@@ -16,6 +16,7 @@ struct http_server;
 struct receiver;
 struct fb_queue;
 struct evalq;
+struct redeliver;
 
 struct app {
     struct event_base *base;
@@ -28,6 +29,7 @@ struct app {
     struct receiver *receiver;
     struct fb_queue *queue;
     struct evalq *evalq;
+    struct redeliver *redeliver;
     char bot_login[160]; /* "<slug>[bot]": the sender of fleetbot's own echoed events */
     /* counters for logs and metrics */
     long deliveries_handled;

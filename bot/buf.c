@@ -83,11 +83,21 @@ int buf_append_json_escaped(struct buf *b, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         int rc;
         switch (*p) {
-        case '"': rc = buf_append(b, "\\\"", 2); break;
-        case '\\': rc = buf_append(b, "\\\\", 2); break;
-        case '\n': rc = buf_append(b, "\\n", 2); break;
-        case '\r': rc = buf_append(b, "\\r", 2); break;
-        case '\t': rc = buf_append(b, "\\t", 2); break;
+        case '"':
+            rc = buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            rc = buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            rc = buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            rc = buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            rc = buf_append(b, "\\t", 2);
+            break;
         default:
             if (*p < 0x20)
                 rc = buf_printf(b, "\\u%04x", *p);

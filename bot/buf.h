@@ -19,7 +19,10 @@ struct buf {
     size_t limit; /* largest len allowed */
 };
 
-#define BUF_INIT(lim) {NULL, 0, 0, (lim)}
+#define BUF_INIT(lim)                                                                              \
+    {                                                                                              \
+        NULL, 0, 0, (lim)                                                                          \
+    }
 
 void buf_init(struct buf *b, size_t limit);
 int buf_append(struct buf *b, const void *p, size_t n);

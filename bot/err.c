@@ -35,17 +35,29 @@ bool fb_err_is_transient(int code)
 const char *fb_err_name(int code)
 {
     switch (code) {
-    case FB_OK: return "ok";
-    case FB_ERR_INVALID: return "invalid";
-    case FB_ERR_NOT_FOUND: return "not_found";
-    case FB_ERR_DENIED: return "denied";
-    case FB_ERR_CONFLICT: return "conflict";
-    case FB_ERR_TOO_LARGE: return "too_large";
-    case FB_ERR_INTERNAL: return "internal";
-    case FB_ERR_TRANSIENT: return "transient";
-    case FB_ERR_UNAVAILABLE: return "unavailable";
-    case FB_ERR_RATE_LIMITED: return "rate_limited";
-    case FB_ERR_TIMEOUT: return "timeout";
-    default: return "unknown";
+    case FB_OK:
+        return "ok";
+    case FB_ERR_INVALID:
+        return "invalid";
+    case FB_ERR_NOT_FOUND:
+        return "not_found";
+    case FB_ERR_DENIED:
+        return "denied";
+    case FB_ERR_CONFLICT:
+        return "conflict";
+    case FB_ERR_TOO_LARGE:
+        return "too_large";
+    case FB_ERR_INTERNAL:
+        return "internal";
+    case FB_ERR_TRANSIENT:
+        return "transient";
+    case FB_ERR_UNAVAILABLE:
+        return "unavailable";
+    case FB_ERR_RATE_LIMITED:
+        return "rate_limited";
+    case FB_ERR_TIMEOUT:
+        return "timeout";
+    default:
+        return "unknown";
     }
 }

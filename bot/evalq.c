@@ -33,7 +33,8 @@ static const char LUA_CLAIM[] =
     "for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)) do "
     "  redis.call('ZREM', KEYS[2], m) redis.call('ZADD', KEYS[1], 'LT', now, m) end "
     "local limit = tonumber(ARGV[3]) local out = {} "
-    "for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit * 4)) do "
+    "for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit * 4)) "
+    "do "
     "  if #out >= limit then break end "
     "  if not redis.call('ZSCORE', KEYS[2], m) then "
     "    redis.call('ZREM', KEYS[1], m) "
@@ -76,9 +77,9 @@ static void claim(struct evalq *q)
     int64_t now = q->clock_fn(q->clock_priv);
     int limit = q->opt.concurrency - q->in_flight;
     q->claim_now = now;
-    if (fb_redis_command(q->redis, on_claimed, q, "EVAL %s 2 " KEY_EVALQ " " KEY_EVALQ_LEASE
-                         " %lld %lld %d",
-                         LUA_CLAIM, (long long)now, (long long)q->opt.lease_ms, limit) == 0)
+    if (fb_redis_command(q->redis, on_claimed, q,
+                         "EVAL %s 2 " KEY_EVALQ " " KEY_EVALQ_LEASE " %lld %lld %d", LUA_CLAIM,
+                         (long long)now, (long long)q->opt.lease_ms, limit) == 0)
         q->claiming = true;
 }
 
@@ -108,7 +109,8 @@ struct evalq *evalq_new(struct event_base *base, struct fb_redis *redis,
     q->fn = fn;
     q->priv = priv;
     q->poll_ev = event_new(base, -1, EV_PERSIST, on_poll, q);
-    struct timeval tv = {(time_t)(q->opt.poll_ms / 1000), (suseconds_t)((q->opt.poll_ms % 1000) * 1000)};
+    struct timeval tv = {(time_t)(q->opt.poll_ms / 1000),
+                         (suseconds_t)((q->opt.poll_ms % 1000) * 1000)};
     event_add(q->poll_ev, &tv);
     return q;
 }
@@ -134,9 +136,9 @@ void evalq_job_done(struct evalq_job *job, int64_t next_due_ms)
 {
     struct evalq *q = job->q;
     char *id = (char *)job->id;
-    if (fb_redis_command(q->redis, on_done_reply, id, "EVAL %s 2 " KEY_EVALQ " " KEY_EVALQ_LEASE
-                         " %s %lld %lld",
-                         LUA_DONE, id, (long long)job->lease_until,
+    if (fb_redis_command(q->redis, on_done_reply, id,
+                         "EVAL %s 2 " KEY_EVALQ " " KEY_EVALQ_LEASE " %s %lld %lld", LUA_DONE, id,
+                         (long long)job->lease_until,
                          (long long)(next_due_ms > 0 ? next_due_ms : 0)) != 0) {
         log_warn("evaluation lease release failed job=%s error=redis unavailable", id);
         free(id);

@@ -18,7 +18,7 @@ struct fb_redis;
 struct evalq;
 
 struct evalq_job {
-    const char *id;     /* "<installation>|<owner/repo>|<number>", see store_job_format() */
+    const char *id;      /* "<installation>|<owner/repo>|<number>", see store_job_format() */
     int64_t lease_until; /* lease deadline (ms) */
     struct evalq *q;
 };
@@ -27,9 +27,9 @@ struct evalq_job {
 typedef void (*evalq_run_fn)(struct evalq_job *job, void *priv);
 
 struct evalq_options {
-    int concurrency;    /* jobs in flight in this process */
-    int64_t lease_ms;   /* how long a claim lasts before another replica may take it */
-    int64_t poll_ms;    /* how often to look for due jobs */
+    int concurrency;  /* jobs in flight in this process */
+    int64_t lease_ms; /* how long a claim lasts before another replica may take it */
+    int64_t poll_ms;  /* how often to look for due jobs */
 };
 
 /* clock_fn gives the policy clock (FLEETBOT_NOW-aware) in ms. Caller owns the result. */

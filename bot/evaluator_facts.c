@@ -122,8 +122,8 @@ static enum check_state status_state(const char *state)
     return CHECK_PENDING;
 }
 
-void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *branch,
-                       json_t *rules, json_t *check_runs, json_t *combined_status)
+void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *branch, json_t *rules,
+                       json_t *check_runs, json_t *combined_status)
 {
     size_t nreq = 0, capreq = 0;
     required_from_branch(st, &nreq, &capreq, branch);
@@ -154,7 +154,8 @@ void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *bra
         o->kind = CHECK_KIND_RUN;
         o->name = name;
         o->app_id = app;
-        o->state = run_state(json_path_str(r, "status"), json_path_str(r, "conclusion"), &o->detail);
+        o->state =
+            run_state(json_path_str(r, "status"), json_path_str(r, "conclusion"), &o->detail);
         ids[k] = id;
         if (k == n)
             n++;

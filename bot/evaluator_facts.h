@@ -20,8 +20,8 @@ struct facts_storage {
 void facts_from_pr(struct pr_facts *f, struct facts_storage *st, json_t *pr);
 /* Fills required checks (classic protection ∪ rulesets, deduplicated) and observations
  * (latest check run per name and app, latest status per context). Any JSON may be NULL. */
-void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *branch,
-                       json_t *rules, json_t *check_runs, json_t *combined_status);
+void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *branch, json_t *rules,
+                       json_t *check_runs, json_t *combined_status);
 void facts_storage_free(struct facts_storage *st);
 
 #endif

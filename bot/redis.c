@@ -50,7 +50,8 @@ static void fb_redis_connect(struct fb_redis *r);
 
 static void schedule_reconnect(struct fb_redis *r)
 {
-    struct timeval tv = {(time_t)(r->backoff_ms / 1000), (suseconds_t)((r->backoff_ms % 1000) * 1000)};
+    struct timeval tv = {(time_t)(r->backoff_ms / 1000),
+                         (suseconds_t)((r->backoff_ms % 1000) * 1000)};
     evtimer_add(r->reconnect_ev, &tv);
     r->backoff_ms = r->backoff_ms * 2 > 2000 ? 2000 : r->backoff_ms * 2;
 }

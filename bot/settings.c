@@ -181,13 +181,15 @@ int settings_load(struct fb_settings *s, struct fb_error *err)
     s->merge_method = xstrdup(env_or("FLEETBOT_MERGE_METHOD", "merge"));
     if (strcmp(s->merge_method, "merge") && strcmp(s->merge_method, "squash") &&
         strcmp(s->merge_method, "rebase"))
-        return fb_error_set(err, FB_ERR_INVALID, "FLEETBOT_MERGE_METHOD must be merge, squash or rebase");
+        return fb_error_set(err, FB_ERR_INVALID,
+                            "FLEETBOT_MERGE_METHOD must be merge, squash or rebase");
     const char *slug = getenv("FLEETBOT_APP_SLUG");
     s->app_slug = (slug && slug[0]) ? xstrdup(slug) : NULL;
     if ((rc = env_int("FLEETBOT_RECLAIM_MS", 60000, 100, 86400000, &s->reclaim_ms, err)) ||
         (rc = env_int("FLEETBOT_DEBOUNCE_MS", 1000, 0, 600000, &s->debounce_ms, err)) ||
         (rc = env_int("FLEETBOT_MAX_ATTEMPTS", 8, 1, 1000, &s->max_attempts, err)) ||
         (rc = env_int("FLEETBOT_LEASE_MS", 120000, 1000, 3600000, &s->lease_ms, err)) ||
+        (rc = env_int("FLEETBOT_REDELIVER_MS", 300000, 0, 86400000, &s->redeliver_ms, err)) ||
         (rc = env_int("FLEETBOT_WORKER_CONCURRENCY", 32, 1, 4096, &s->worker_concurrency, err)))
         return rc;
     s->log_level = xstrdup(env_or("FLEETBOT_LOG_LEVEL", "info"));
@@ -219,8 +221,8 @@ int settings_load_env_file(const char *path, struct fb_error *err)
         }
         *eq = '\0';
         if (strncmp(p, "FLEETBOT_", 9) != 0) {
-            rc = fb_error_set(err, FB_ERR_INVALID, "%s:%d: unknown key %s (keys start with FLEETBOT_)",
-                              path, lineno, p);
+            rc = fb_error_set(err, FB_ERR_INVALID,
+                              "%s:%d: unknown key %s (keys start with FLEETBOT_)", path, lineno, p);
             break;
         }
         setenv(p, eq + 1, 0);

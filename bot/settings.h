@@ -22,27 +22,30 @@ struct fb_settings {
     char *redis_host;  /* from FLEETBOT_REDIS_URL, default redis://127.0.0.1:6379/0 */
     int redis_port;
     int redis_db;
-    char *redis_password; /* optional, from the URL's userinfo */
-    char *api_url;        /* FLEETBOT_GITHUB_API_URL, no trailing slash */
-    int64_t app_id;       /* FLEETBOT_APP_ID */
-    char *private_key_file; /* FLEETBOT_PRIVATE_KEY_FILE */
-    char *webhook_secrets[SETTINGS_MAX_SECRETS]; /* FLEETBOT_WEBHOOK_SECRET[_FILE], comma = rotation */
+    char *redis_password;                        /* optional, from the URL's userinfo */
+    char *api_url;                               /* FLEETBOT_GITHUB_API_URL, no trailing slash */
+    int64_t app_id;                              /* FLEETBOT_APP_ID */
+    char *private_key_file;                      /* FLEETBOT_PRIVATE_KEY_FILE */
+    char *webhook_secrets[SETTINGS_MAX_SECRETS]; /* FLEETBOT_WEBHOOK_SECRET[_FILE], comma = rotation
+                                                  */
     size_t webhook_secret_lens[SETTINGS_MAX_SECRETS];
     int webhook_secret_count;
-    char *config_repo; /* FLEETBOT_CONFIG_REPO, may be NULL (= <org>/.github) */
-    char *now;         /* FLEETBOT_NOW, may be NULL */
-    char *consumer;    /* FLEETBOT_CONSUMER: this process's consumer name, default host-pid */
-    char *roles;       /* FLEETBOT_ROLES: comma list of receiver,worker (default both) */
+    char *config_repo;     /* FLEETBOT_CONFIG_REPO, may be NULL (= <org>/.github) */
+    char *now;             /* FLEETBOT_NOW, may be NULL */
+    char *consumer;        /* FLEETBOT_CONSUMER: this process's consumer name, default host-pid */
+    char *roles;           /* FLEETBOT_ROLES: comma list of receiver,worker (default both) */
     char *automerge_label; /* FLEETBOT_AUTOMERGE_LABEL, default fleetbot/automerge */
     char *hold_label;      /* FLEETBOT_HOLD_LABEL, default fleetbot/hold */
     char *merge_method;    /* FLEETBOT_MERGE_METHOD: merge|squash|rebase, default merge */
     char *app_slug;        /* FLEETBOT_APP_SLUG: optional; otherwise learned from GET /app */
-    int64_t reclaim_ms;    /* FLEETBOT_RECLAIM_MS: idle time before a dead consumer's entry is reclaimed */
-    int64_t debounce_ms;   /* FLEETBOT_DEBOUNCE_MS: delay before evaluating after an event */
-    int64_t max_attempts;  /* FLEETBOT_MAX_ATTEMPTS: deliveries before dead-letter */
-    int64_t lease_ms;      /* FLEETBOT_LEASE_MS: how long one replica owns a PR evaluation */
+    int64_t
+        reclaim_ms; /* FLEETBOT_RECLAIM_MS: idle time before a dead consumer's entry is reclaimed */
+    int64_t debounce_ms;        /* FLEETBOT_DEBOUNCE_MS: delay before evaluating after an event */
+    int64_t max_attempts;       /* FLEETBOT_MAX_ATTEMPTS: deliveries before dead-letter */
+    int64_t lease_ms;           /* FLEETBOT_LEASE_MS: how long one replica owns a PR evaluation */
+    int64_t redeliver_ms;       /* FLEETBOT_REDELIVER_MS: recovery job interval, 0 = off */
     int64_t worker_concurrency; /* FLEETBOT_WORKER_CONCURRENCY */
-    char *log_level;       /* FLEETBOT_LOG_LEVEL */
+    char *log_level;            /* FLEETBOT_LOG_LEVEL */
 };
 
 /* Reads the environment into s (caller-owned, zeroed). Returns 0 or FB_ERR_INVALID with

@@ -29,8 +29,7 @@ static const char LUA_SCHEDULE_REPO[] =
     "  redis.call('ZADD', KEYS[2], 'LT', ARGV[1], ARGV[2] .. pr) n = n + 1 end "
     "return n";
 
-int store_job_format(char *out, size_t cap, int64_t installation, const char *repo,
-                     int64_t number)
+int store_job_format(char *out, size_t cap, int64_t installation, const char *repo, int64_t number)
 {
     int n = snprintf(out, cap, "%lld|%s|%lld", (long long)installation, repo, (long long)number);
     return (n < 0 || (size_t)n >= cap) ? FB_ERR_TOO_LARGE : 0;
@@ -125,8 +124,8 @@ void store_installation_upsert(struct redis_batch *b, int64_t installation, cons
 {
     redis_batch_cmd(b, "SADD " KEY_INSTALLATIONS " %lld", (long long)installation);
     redis_batch_cmd(b, "HSET fb:installation:%lld account %s target_type %s suspended %d",
-                    (long long)installation, account ? account : "",
-                    target_type ? target_type : "", suspended ? 1 : 0);
+                    (long long)installation, account ? account : "", target_type ? target_type : "",
+                    suspended ? 1 : 0);
 }
 
 void store_installation_delete(struct redis_batch *b, int64_t installation)

@@ -14,16 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEY_EVALQ          "fb:evalq"       /* ZSET member=job, score=due ms */
-#define KEY_EVALQ_LEASE    "fb:evalq:lease" /* ZSET member=job, score=lease deadline ms */
-#define KEY_MERGES         "fb:merges"      /* STREAM: the merge registry Firewatch reads */
-#define KEY_INSTALLATIONS  "fb:installations"
-#define STORE_SHA_TTL_S    (30 * 86400)
-#define STORE_JOB_MAX      512
+#define KEY_EVALQ         "fb:evalq"       /* ZSET member=job, score=due ms */
+#define KEY_EVALQ_LEASE   "fb:evalq:lease" /* ZSET member=job, score=lease deadline ms */
+#define KEY_MERGES        "fb:merges"      /* STREAM: the merge registry Firewatch reads */
+#define KEY_INSTALLATIONS "fb:installations"
+#define STORE_SHA_TTL_S   (30 * 86400)
+#define STORE_JOB_MAX     512
 
 /* The evaluation job id for one PR: "<installation>|<owner/repo>|<number>". */
-int store_job_format(char *out, size_t cap, int64_t installation, const char *repo,
-                     int64_t number);
+int store_job_format(char *out, size_t cap, int64_t installation, const char *repo, int64_t number);
 /* Parses a job id; repo is copied into repo_out (cap bytes). 0 or FB_ERR_INVALID. */
 int store_job_parse(const char *job, int64_t *installation, char *repo_out, size_t cap,
                     int64_t *number);

@@ -29,9 +29,10 @@ int time_parse_rfc3339(const char *s, int64_t *out_ms)
         return FB_ERR_INVALID;
     int y, mo, d, h, mi, sec;
     if (digits(s, 4, 1970, 9999, &y) || s[4] != '-' || digits(s + 5, 2, 1, 12, &mo) ||
-        s[7] != '-' || digits(s + 8, 2, 1, 31, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        digits(s + 11, 2, 0, 23, &h) || s[13] != ':' || digits(s + 14, 2, 0, 59, &mi) ||
-        s[16] != ':' || digits(s + 17, 2, 0, 60, &sec))
+        s[7] != '-' || digits(s + 8, 2, 1, 31, &d) ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s + 11, 2, 0, 23, &h) ||
+        s[13] != ':' || digits(s + 14, 2, 0, 59, &mi) || s[16] != ':' ||
+        digits(s + 17, 2, 0, 60, &sec))
         return FB_ERR_INVALID;
     const char *p = s + 19;
     int ms = 0;
@@ -106,8 +107,9 @@ int fb_clock_init(struct fb_clock *c, const char *start, struct fb_error *err)
         return 0;
     int64_t ms;
     if (time_parse_rfc3339(start, &ms) != 0)
-        return fb_error_set(err, FB_ERR_INVALID,
-                            "FLEETBOT_NOW is not an RFC 3339 instant (e.g. 2026-11-20T16:50:00+01:00)");
+        return fb_error_set(
+            err, FB_ERR_INVALID,
+            "FLEETBOT_NOW is not an RFC 3339 instant (e.g. 2026-11-20T16:50:00+01:00)");
     c->offset_ms = ms - time_real_ms();
     return 0;
 }

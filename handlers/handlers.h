@@ -20,11 +20,11 @@ struct redis_batch;
 struct handler_ctx {
     const char *delivery;
     const char *event;
-    json_t *payload;       /* borrowed for the call */
-    int64_t installation;  /* installation.id, 0 if absent */
-    const char *repo;      /* repository.full_name, NULL if absent */
-    int64_t now_ms;        /* policy clock */
-    int64_t due_ms;        /* when event-triggered evaluations are due (now + debounce) */
+    json_t *payload;      /* borrowed for the call */
+    int64_t installation; /* installation.id, 0 if absent */
+    const char *repo;     /* repository.full_name, NULL if absent */
+    int64_t now_ms;       /* policy clock */
+    int64_t due_ms;       /* when event-triggered evaluations are due (now + debounce) */
     const struct fb_settings *settings;
     struct redis_batch *batch;
 };

@@ -15,7 +15,8 @@ int handle_installation(struct handler_ctx *ctx, struct fb_error *err)
     const char *action = json_path_str(ctx->payload, "action");
     int64_t id = json_path_int(ctx->payload, "installation.id", 0);
     if (action == NULL || id <= 0)
-        return fb_error_set(err, FB_ERR_INVALID, "installation payload lacks action or installation.id");
+        return fb_error_set(err, FB_ERR_INVALID,
+                            "installation payload lacks action or installation.id");
     if (strcmp(action, "deleted") == 0) {
         store_installation_delete(ctx->batch, id);
         return 0;
@@ -24,7 +25,8 @@ int handle_installation(struct handler_ctx *ctx, struct fb_error *err)
     if (!suspended && strcmp(action, "created") != 0 && strcmp(action, "unsuspend") != 0 &&
         strcmp(action, "new_permissions_accepted") != 0)
         return HANDLER_NOT_MINE;
-    store_installation_upsert(ctx->batch, id, json_path_str(ctx->payload, "installation.account.login"),
+    store_installation_upsert(ctx->batch, id,
+                              json_path_str(ctx->payload, "installation.account.login"),
                               json_path_str(ctx->payload, "installation.target_type"), suspended);
     size_t i;
     json_t *r;

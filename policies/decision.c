@@ -11,10 +11,14 @@
 const char *verdict_name(enum verdict v)
 {
     switch (v) {
-    case VERDICT_PASS: return "pass";
-    case VERDICT_WAIT: return "wait";
-    case VERDICT_BLOCK: return "block";
-    case VERDICT_SKIP: return "skip";
+    case VERDICT_PASS:
+        return "pass";
+    case VERDICT_WAIT:
+        return "wait";
+    case VERDICT_BLOCK:
+        return "block";
+    case VERDICT_SKIP:
+        return "skip";
     }
     return "unknown";
 }
@@ -22,10 +26,14 @@ const char *verdict_name(enum verdict v)
 const char *decision_kind_name(enum decision_kind k)
 {
     switch (k) {
-    case DECISION_MERGE: return "merge";
-    case DECISION_WAIT: return "wait";
-    case DECISION_BLOCKED: return "blocked";
-    case DECISION_SKIP: return "skip";
+    case DECISION_MERGE:
+        return "merge";
+    case DECISION_WAIT:
+        return "wait";
+    case DECISION_BLOCKED:
+        return "blocked";
+    case DECISION_SKIP:
+        return "skip";
     }
     return "unknown";
 }

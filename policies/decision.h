@@ -20,7 +20,7 @@ enum verdict {
     VERDICT_SKIP = 3,  /* not fleetbot's to merge (untagged, closed), or a gate not evaluated */
 };
 
-#define GATE_REASON_MAX 320
+#define GATE_REASON_MAX    320
 #define DECISION_GATES_MAX 16
 
 struct gate_result {
@@ -39,8 +39,8 @@ enum decision_kind {
 
 struct decision {
     enum decision_kind kind;
-    int64_t until_ms;   /* WAIT: when to re-evaluate; 0 = on the next event */
-    int deciding_gate;  /* index into gates of the first non-PASS result, -1 for MERGE */
+    int64_t until_ms;  /* WAIT: when to re-evaluate; 0 = on the next event */
+    int deciding_gate; /* index into gates of the first non-PASS result, -1 for MERGE */
     size_t ngates;
     struct gate_result gates[DECISION_GATES_MAX];
 };

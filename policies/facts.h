@@ -16,8 +16,8 @@ enum check_state { CHECK_PENDING = 0, CHECK_PASSED = 1, CHECK_FAILED = 2 };
 /* One check run or commit status reported on the head commit (latest per name and source). */
 struct check_observation {
     enum check_kind kind;
-    const char *name;  /* check run name or status context */
-    int64_t app_id;    /* check runs: the app that reported it; statuses: 0 */
+    const char *name; /* check run name or status context */
+    int64_t app_id;   /* check runs: the app that reported it; statuses: 0 */
     enum check_state state;
     const char *detail; /* conclusion, status or state, for reasons ("failure", "in_progress") */
 };

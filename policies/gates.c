@@ -18,10 +18,14 @@ const struct gate *gates_all(size_t *count)
 static enum decision_kind kind_of(enum verdict v)
 {
     switch (v) {
-    case VERDICT_WAIT: return DECISION_WAIT;
-    case VERDICT_BLOCK: return DECISION_BLOCKED;
-    case VERDICT_SKIP: return DECISION_SKIP;
-    case VERDICT_PASS: break;
+    case VERDICT_WAIT:
+        return DECISION_WAIT;
+    case VERDICT_BLOCK:
+        return DECISION_BLOCKED;
+    case VERDICT_SKIP:
+        return DECISION_SKIP;
+    case VERDICT_PASS:
+        break;
     }
     return DECISION_MERGE;
 }

@@ -97,8 +97,8 @@ static void evaluate_without_requirements(const struct pr_facts *f, struct gate_
                  f->base_ref ? f->base_ref : "?", f->head_sha ? f->head_sha : "?");
     else
         gate_set(out, VERDICT_PASS, 0,
-                 "no required checks are configured; all %d reported checks passed on %.7s",
-                 passed, f->head_sha ? f->head_sha : "?");
+                 "no required checks are configured; all %d reported checks passed on %.7s", passed,
+                 f->head_sha ? f->head_sha : "?");
 }
 
 void gate_required_checks(const struct pr_facts *f, int64_t now_ms, struct gate_result *out)
@@ -116,17 +116,23 @@ void gate_required_checks(const struct pr_facts *f, int64_t now_ms, struct gate_
         const struct required_check *r = &f->required[i];
         const char *detail;
         switch (required_state(f, r, &detail)) {
-        case CHECK_FAILED: list_add(&failed, r->name, detail); break;
-        case CHECK_PENDING: list_add(&pending, r->name, detail); break;
-        case CHECK_PASSED: list_add(&passed, r->name, r->source); break;
+        case CHECK_FAILED:
+            list_add(&failed, r->name, detail);
+            break;
+        case CHECK_PENDING:
+            list_add(&pending, r->name, detail);
+            break;
+        case CHECK_PASSED:
+            list_add(&passed, r->name, r->source);
+            break;
         }
     }
     if (failed.count)
         gate_set(out, VERDICT_BLOCK, 0, "required check %s failed on %.7s", list_text(&failed),
                  f->head_sha ? f->head_sha : "?");
     else if (pending.count)
-        gate_set(out, VERDICT_WAIT, 0, "waiting for required check %s on %.7s",
-                 list_text(&pending), f->head_sha ? f->head_sha : "?");
+        gate_set(out, VERDICT_WAIT, 0, "waiting for required check %s on %.7s", list_text(&pending),
+                 f->head_sha ? f->head_sha : "?");
     else
         gate_set(out, VERDICT_PASS, 0, "all %d required checks passed on %.7s", passed.count,
                  f->head_sha ? f->head_sha : "?");

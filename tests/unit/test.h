@@ -37,7 +37,7 @@ static long test_checks;
     do {                                                                                           \
         test_checks++;                                                                             \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);            \
+            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);             \
             test_current_failed = 1;                                                               \
         }                                                                                          \
     } while (0)

@@ -19,11 +19,12 @@ static json_t *parse(const char *text)
 
 TEST(pr_fields)
 {
-    json_t *pr = parse("{\"state\":\"open\",\"draft\":false,\"merged\":false,\"mergeable\":null,"
-                       "\"mergeable_state\":\"unknown\",\"head\":{\"sha\":\"abc1234\"},"
-                       "\"base\":{\"ref\":\"main\",\"repo\":{\"default_branch\":\"main\"}},"
-                       "\"labels\":[{\"name\":\"fleetbot/automerge\"},{\"nope\":1},{\"name\":\"x\"}],"
-                       "\"auto_merge\":null}");
+    json_t *pr =
+        parse("{\"state\":\"open\",\"draft\":false,\"merged\":false,\"mergeable\":null,"
+              "\"mergeable_state\":\"unknown\",\"head\":{\"sha\":\"abc1234\"},"
+              "\"base\":{\"ref\":\"main\",\"repo\":{\"default_branch\":\"main\"}},"
+              "\"labels\":[{\"name\":\"fleetbot/automerge\"},{\"nope\":1},{\"name\":\"x\"}],"
+              "\"auto_merge\":null}");
     struct pr_facts f = {0};
     struct facts_storage st = {0};
     facts_from_pr(&f, &st, pr);
@@ -41,18 +42,23 @@ TEST(pr_fields)
 
 TEST(required_union_and_observations)
 {
-    json_t *branch = parse("{\"protected\":true,\"protection\":{\"required_status_checks\":{"
-                           "\"enforcement_level\":\"non_admins\",\"contexts\":[\"build\",\"ci/legacy\"],"
-                           "\"checks\":[{\"context\":\"build\",\"app_id\":null},"
-                           "{\"context\":\"ci/legacy\",\"app_id\":null}]}}}");
+    json_t *branch =
+        parse("{\"protected\":true,\"protection\":{\"required_status_checks\":{"
+              "\"enforcement_level\":\"non_admins\",\"contexts\":[\"build\",\"ci/legacy\"],"
+              "\"checks\":[{\"context\":\"build\",\"app_id\":null},"
+              "{\"context\":\"ci/legacy\",\"app_id\":null}]}}}");
     json_t *rules = parse("[{\"type\":\"pull_request\"},{\"type\":\"required_status_checks\","
                           "\"parameters\":{\"required_status_checks\":[{\"context\":\"build\"},"
                           "{\"context\":\"lint\",\"integration_id\":77}]}}]");
     json_t *runs = parse("{\"total_count\":4,\"check_runs\":["
-                         "{\"id\":1,\"name\":\"build\",\"status\":\"completed\",\"conclusion\":\"failure\",\"app\":{\"id\":5}},"
-                         "{\"id\":9,\"name\":\"build\",\"status\":\"completed\",\"conclusion\":\"success\",\"app\":{\"id\":5}},"
-                         "{\"id\":3,\"name\":\"lint\",\"status\":\"completed\",\"conclusion\":\"skipped\",\"app\":{\"id\":77}},"
-                         "{\"id\":4,\"name\":\"extra\",\"status\":\"in_progress\",\"conclusion\":null,\"app\":{\"id\":5}}]}");
+                         "{\"id\":1,\"name\":\"build\",\"status\":\"completed\",\"conclusion\":"
+                         "\"failure\",\"app\":{\"id\":5}},"
+                         "{\"id\":9,\"name\":\"build\",\"status\":\"completed\",\"conclusion\":"
+                         "\"success\",\"app\":{\"id\":5}},"
+                         "{\"id\":3,\"name\":\"lint\",\"status\":\"completed\",\"conclusion\":"
+                         "\"skipped\",\"app\":{\"id\":77}},"
+                         "{\"id\":4,\"name\":\"extra\",\"status\":\"in_progress\",\"conclusion\":"
+                         "null,\"app\":{\"id\":5}}]}");
     json_t *status = parse("{\"state\":\"success\",\"total_count\":1,\"statuses\":["
                            "{\"context\":\"ci/legacy\",\"state\":\"success\"}]}");
     struct pr_facts f = {0};
@@ -74,8 +80,9 @@ TEST(required_union_and_observations)
 TEST(combined_pending_with_no_statuses_is_no_statuses)
 {
     json_t *status = parse("{\"state\":\"pending\",\"total_count\":0,\"statuses\":[]}");
-    json_t *runs = parse("{\"total_count\":1,\"check_runs\":[{\"id\":1,\"name\":\"build\","
-                         "\"status\":\"completed\",\"conclusion\":\"success\",\"app\":{\"id\":5}}]}");
+    json_t *runs =
+        parse("{\"total_count\":1,\"check_runs\":[{\"id\":1,\"name\":\"build\","
+              "\"status\":\"completed\",\"conclusion\":\"success\",\"app\":{\"id\":5}}]}");
     json_t *branch = parse("{\"protected\":true,\"protection\":{\"required_status_checks\":{"
                            "\"enforcement_level\":\"everyone\",\"contexts\":[\"build\"]}}}");
     struct pr_facts f = {0};

@@ -20,8 +20,15 @@ TEST(job_parse_rejects_malformed)
 {
     char repo[16];
     int64_t inst, n;
-    const char *bad[] = {"", "42", "42|acme/api", "x|acme/api|7", "42|acme/api|x", "42||7",
-                         "42|noslash|7", "0|acme/api|7", "42|acme/api|-1",
+    const char *bad[] = {"",
+                         "42",
+                         "42|acme/api",
+                         "x|acme/api|7",
+                         "42|acme/api|x",
+                         "42||7",
+                         "42|noslash|7",
+                         "0|acme/api|7",
+                         "42|acme/api|-1",
                          "42|a-very-long-owner/and-repo-name|7"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CHECK_INT_EQ(store_job_parse(bad[i], &inst, repo, sizeof(repo), &n), FB_ERR_INVALID);

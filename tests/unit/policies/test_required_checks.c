@@ -120,7 +120,8 @@ TEST(app_pinned_requirement_ignores_other_sources)
 TEST(own_check_run_never_counts)
 {
     struct required_check req[] = {{"fleetbot", 0, "ruleset"}};
-    struct check_observation obs[] = {{CHECK_KIND_RUN, "fleetbot", OWN_APP, CHECK_PASSED, "success"}};
+    struct check_observation obs[] = {
+        {CHECK_KIND_RUN, "fleetbot", OWN_APP, CHECK_PASSED, "success"}};
     struct pr_facts f = base_facts();
     f.required = req;
     f.nrequired = 1;
@@ -156,8 +157,8 @@ TEST(no_requirements_needs_something_green_and_nothing_red)
 
 TEST(long_lists_are_summarised)
 {
-    struct required_check req[] = {{"a", 0, "x"}, {"b", 0, "x"}, {"c", 0, "x"}, {"d", 0, "x"},
-                                   {"e", 0, "x"}};
+    struct required_check req[] = {
+        {"a", 0, "x"}, {"b", 0, "x"}, {"c", 0, "x"}, {"d", 0, "x"}, {"e", 0, "x"}};
     struct pr_facts f = base_facts();
     f.required = req;
     f.nrequired = 5;

@@ -1,0 +1,512 @@
+/*
+ * evaluator.c - one evaluation of one PR, as a chain of asynchronous steps:
+ *
+ *   load (Redis: previous decision, backoff counters)
+ *   -> GET the PR (fresh mergeable, head, labels, base)
+ *   -> stop here if it is not eligible (untagged, closed, draft, held): no more API calls
+ *   -> GET check runs + combined status on the head, branch protection + rules of the base
+ *   -> gates -> record decision -> PUT merge with sha, or schedule the next look.
+ *
+ * struct evaluation owns every JSON value and string of the evaluation and is freed in
+ * eval_finish() only, which also releases the job's lease.
+ */
+#include "evaluator.h"
+
+#include "alloc.h"
+#include "app.h"
+#include "buf.h"
+#include "err.h"
+#include "evalq.h"
+#include "evaluator_facts.h"
+#include "gh_client.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "parse.h"
+#include "policies/gates.h"
+#include "redis.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SHIFT_LABEL_PREFIX       "fleetbot/shift:"
+#define RETRY_TRANSIENT_MS       10000
+#define MERGE_UNKNOWN_RECHECK_MS 2000
+
+enum { F_RUNS, F_STATUS, F_BRANCH, F_RULES, F_COUNT };
+
+struct evaluation {
+    struct app *app;
+    struct evalq_job *job;
+    int64_t installation;
+    char repo[256];
+    int64_t number;
+    char prkey[300];
+    int64_t now;
+    int mergeable_attempts;
+    int merge_refusals;
+    char *prev_decision;
+    char *prev_reason;
+    json_t *pr;
+    json_t *fetched[F_COUNT];
+    int outstanding;
+    struct fb_error fetch_err;
+    struct pr_facts facts;
+    struct facts_storage storage;
+    struct decision decision;
+    char shift[128];
+};
+
+static const char *fetch_names[F_COUNT] = {"check runs", "combined status", "branch protection",
+                                           "rules"};
+
+/* KEYS: merge record, merge stream, tracked set. ARGV: repo, pr, head, merge sha, shift,
+ * merged_at, by, method. Records a merge once, whoever sees it first. */
+static const char LUA_RECORD_MERGE[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
+    "redis.call('HSET', KEYS[1], 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
+    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], 'method', "
+    "ARGV[8]) "
+    "redis.call('XADD', KEYS[2], '*', 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
+    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7]) "
+    "redis.call('SREM', KEYS[3], ARGV[2]) return 1";
+
+static void eval_finish(struct evaluation *ev, int64_t next_due)
+{
+    evalq_job_done(ev->job, next_due);
+    json_decref(ev->pr);
+    for (int i = 0; i < F_COUNT; i++)
+        json_decref(ev->fetched[i]);
+    facts_storage_free(&ev->storage);
+    free(ev->prev_decision);
+    free(ev->prev_reason);
+    free(ev);
+}
+
+/* Labels for on_redis_logged (its priv is not const). */
+static char w_untrack[] = "untrack", w_merge[] = "merge record", w_decision[] = "decision",
+            w_tracking[] = "tracking", w_sha[] = "sha index";
+
+static void on_redis_logged(redisReply *reply, void *priv)
+{
+    const char *what = priv;
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+        log_warn("redis write failed what=%s error=%s", what, fb_redis_reply_error_text(reply));
+}
+
+/* A failed GitHub call: when to look again, and what to tell the operator. */
+static void eval_fail(struct evaluation *ev, const char *what, const struct fb_error *err)
+{
+    int64_t next = 0;
+    if (err->code == FB_ERR_RATE_LIMITED)
+        next = err->retry_at_ms > ev->now ? err->retry_at_ms : ev->now + 60000;
+    else if (fb_err_is_transient(err->code))
+        next = ev->now + RETRY_TRANSIENT_MS;
+    if (err->code == FB_ERR_NOT_FOUND && ev->pr == NULL) {
+        /* the PR (or our access to the repo) is gone: stop tracking it */
+        fb_redis_command(ev->app->redis, on_redis_logged, w_untrack, "SREM fb:tracked:%s %lld",
+                         ev->repo, (long long)ev->number);
+    }
+    log_warn("evaluation could not read %s repo=%s pr=%lld status=%d error=%s (%s)%s", what,
+             ev->repo, (long long)ev->number, err->http_status, err->msg, fb_err_name(err->code),
+             next ? ", will look again" : "");
+    eval_finish(ev, next);
+}
+
+static void find_shift(struct evaluation *ev)
+{
+    size_t plen = strlen(SHIFT_LABEL_PREFIX);
+    for (size_t i = 0; i < ev->facts.nlabels; i++) {
+        if (strncasecmp(ev->facts.labels[i], SHIFT_LABEL_PREFIX, plen) == 0) {
+            snprintf(ev->shift, sizeof(ev->shift), "%s", ev->facts.labels[i] + plen);
+            return;
+        }
+    }
+}
+
+static void record_merge(struct evaluation *ev, const char *merge_sha, int64_t merged_at,
+                         const char *by)
+{
+    char mkey[300], nbuf[24], at[24];
+    store_key_merge(mkey, sizeof(mkey), ev->repo, ev->number);
+    snprintf(nbuf, sizeof(nbuf), "%lld", (long long)ev->number);
+    snprintf(at, sizeof(at), "%lld", (long long)merged_at);
+    char tracked[300];
+    snprintf(tracked, sizeof(tracked), "fb:tracked:%s", ev->repo);
+    const char *argv[] = {"EVAL",
+                          LUA_RECORD_MERGE,
+                          "3",
+                          mkey,
+                          KEY_MERGES,
+                          tracked,
+                          ev->repo,
+                          nbuf,
+                          ev->facts.head_sha ? ev->facts.head_sha : "",
+                          merge_sha ? merge_sha : "",
+                          ev->shift,
+                          at,
+                          by,
+                          ev->app->settings.merge_method};
+    size_t lens[sizeof(argv) / sizeof(argv[0])];
+    for (size_t i = 0; i < sizeof(argv) / sizeof(argv[0]); i++)
+        lens[i] = strlen(argv[i]);
+    if (fb_redis_command_argv(ev->app->redis, on_redis_logged, w_merge,
+                              (int)(sizeof(argv) / sizeof(argv[0])), argv, lens) != 0)
+        log_error("merge not recorded (redis unavailable) repo=%s pr=%lld merge_sha=%s", ev->repo,
+                  (long long)ev->number, merge_sha ? merge_sha : "?");
+}
+
+/* Writes the decision and its trace to fb:pr:<repo>#<n>; logs when it changed. */
+static void record_decision(struct evaluation *ev, const char *kind, const char *reason)
+{
+    struct buf trace = BUF_INIT(64 * 1024);
+    decision_to_json(&ev->decision, &trace);
+    char attempts[16], refusals[16], at[24], inst[24];
+    snprintf(attempts, sizeof(attempts), "%d", ev->mergeable_attempts);
+    snprintf(refusals, sizeof(refusals), "%d", ev->merge_refusals);
+    snprintf(at, sizeof(at), "%lld", (long long)ev->now);
+    snprintf(inst, sizeof(inst), "%lld", (long long)ev->installation);
+    const char *argv[] = {"HSET",
+                          ev->prkey,
+                          "decision",
+                          kind,
+                          "reason",
+                          reason,
+                          "trace",
+                          buf_cstr(&trace),
+                          "head_sha",
+                          ev->facts.head_sha ? ev->facts.head_sha : "",
+                          "evaluated_at",
+                          at,
+                          "mergeable_attempts",
+                          attempts,
+                          "merge_refusals",
+                          refusals,
+                          "installation",
+                          inst};
+    size_t lens[sizeof(argv) / sizeof(argv[0])];
+    for (size_t i = 0; i < sizeof(argv) / sizeof(argv[0]); i++)
+        lens[i] = strlen(argv[i]);
+    fb_redis_command_argv(ev->app->redis, on_redis_logged, w_decision,
+                          (int)(sizeof(argv) / sizeof(argv[0])), argv, lens);
+    buf_free(&trace);
+    bool changed = ev->prev_decision == NULL || strcmp(ev->prev_decision, kind) != 0 ||
+                   ev->prev_reason == NULL || strcmp(ev->prev_reason, reason) != 0;
+    if (changed)
+        log_info("decision repo=%s pr=%lld head=%.7s decision=%s reason=\"%s\"", ev->repo,
+                 (long long)ev->number, ev->facts.head_sha ? ev->facts.head_sha : "-", kind,
+                 reason);
+}
+
+static void set_tracking(struct evaluation *ev, bool tracked)
+{
+    fb_redis_command(ev->app->redis, on_redis_logged, w_tracking, "%s fb:tracked:%s %lld",
+                     tracked ? "SADD" : "SREM", ev->repo, (long long)ev->number);
+    if (tracked && ev->facts.head_sha) {
+        fb_redis_command(ev->app->redis, on_redis_logged, w_sha, "SADD fb:sha:%s:%s %lld", ev->repo,
+                         ev->facts.head_sha, (long long)ev->number);
+        fb_redis_command(ev->app->redis, on_redis_logged, w_sha, "EXPIRE fb:sha:%s:%s %d", ev->repo,
+                         ev->facts.head_sha, STORE_SHA_TTL_S);
+    }
+}
+
+/* ---- merging ------------------------------------------------------------------------ */
+
+static void on_merged(const struct gh_response *resp, const struct fb_error *err, void *priv)
+{
+    struct evaluation *ev = priv;
+    const char *msg = resp && resp->message ? resp->message : "";
+    if (err->code == 0) {
+        const char *sha = json_path_str(resp->json, "sha");
+        ev->app->merges++;
+        log_info("merged repo=%s pr=%lld head=%s merge_sha=%s shift=%s", ev->repo,
+                 (long long)ev->number, ev->facts.head_sha, sha ? sha : "?",
+                 ev->shift[0] ? ev->shift : "-");
+        record_merge(ev, sha, ev->now, "fleetbot");
+        ev->merge_refusals = 0;
+        record_decision(ev, "merged", "merged: every gate passed");
+        eval_finish(ev, 0);
+        return;
+    }
+    int64_t next = 0;
+    char reason[GATE_REASON_MAX];
+    if (err->http_status == 409) {
+        /* the head moved after we read it: judge the new head, never retry this one */
+        snprintf(reason, sizeof(reason), "head moved before the merge; re-evaluating the new head");
+        next = ev->now + 1000;
+    } else if (err->http_status == 405 && strstr(msg, "Base branch was modified")) {
+        snprintf(reason, sizeof(reason),
+                 "base branch moved during the merge; trying again shortly");
+        next = ev->now + 3000;
+    } else if (err->http_status == 405 && strstr(msg, "merge queue")) {
+        snprintf(reason, sizeof(reason),
+                 "the branch requires the merge queue; fleetbot does not enqueue PRs yet");
+    } else if (err->http_status == 405 || err->code == FB_ERR_DENIED ||
+               err->code == FB_ERR_INVALID) {
+        snprintf(reason, sizeof(reason), "GitHub refused the merge (%d): %s", err->http_status,
+                 msg[0] ? msg : err->msg);
+        /* GitHub's view can lag ours (a check just completed): look twice more, then wait
+         * for an event rather than poll */
+        ev->merge_refusals++;
+        if (ev->merge_refusals <= 2)
+            next = ev->now + 30000LL * ev->merge_refusals;
+    } else if (err->code == FB_ERR_RATE_LIMITED) {
+        snprintf(reason, sizeof(reason), "GitHub rate limit reached; merging when it resets");
+        next = err->retry_at_ms > ev->now ? err->retry_at_ms : ev->now + 60000;
+    } else {
+        /* 5xx, timeout, network: the merge may or may not have happened. Never merge
+         * again on a guess: the next evaluation re-reads the PR first. */
+        snprintf(reason, sizeof(reason),
+                 "merge answer unknown (%s, status %d); re-reading the PR before anything else",
+                 fb_err_name(err->code), err->http_status);
+        next = ev->now + MERGE_UNKNOWN_RECHECK_MS;
+    }
+    log_warn("merge not done repo=%s pr=%lld head=%.7s status=%d reason=\"%s\"", ev->repo,
+             (long long)ev->number, ev->facts.head_sha, err->http_status, reason);
+    record_decision(ev, next ? "wait" : "blocked", reason);
+    eval_finish(ev, next);
+}
+
+static void merge(struct evaluation *ev)
+{
+    char path[512], body[256];
+    snprintf(path, sizeof(path), "/repos/%s/pulls/%lld/merge", ev->repo, (long long)ev->number);
+    snprintf(body, sizeof(body), "{\"sha\":\"%s\",\"merge_method\":\"%s\"}", ev->facts.head_sha,
+             ev->app->settings.merge_method);
+    struct gh_request req = {
+        .method = "PUT", .path = path, .installation_id = ev->installation, .body = body};
+    if (gh_request_send(ev->app->gh, &req, on_merged, ev) != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client unavailable");
+        eval_fail(ev, "merge", &e);
+    }
+}
+
+/* ---- deciding ----------------------------------------------------------------------- */
+
+static void decide(struct evaluation *ev)
+{
+    gates_evaluate(&ev->facts, ev->now, &ev->decision);
+    const struct decision *d = &ev->decision;
+    bool mergeable_wait = d->kind == DECISION_WAIT && d->deciding_gate >= 0 &&
+                          strcmp(d->gates[d->deciding_gate].gate, "mergeable") == 0;
+    ev->mergeable_attempts = mergeable_wait ? ev->mergeable_attempts + 1 : 0;
+    if (d->kind == DECISION_MERGE) {
+        merge(ev);
+        return;
+    }
+    if (d->kind == DECISION_SKIP)
+        set_tracking(ev, false);
+    record_decision(ev, decision_kind_name(d->kind), decision_reason(d));
+    eval_finish(ev, d->kind == DECISION_WAIT ? d->until_ms : 0);
+}
+
+/* One of the parallel fetches (or the guard held while sending them) finished. */
+static void fetch_step_done(struct evaluation *ev)
+{
+    if (--ev->outstanding > 0)
+        return;
+    if (ev->fetch_err.code != 0) {
+        eval_fail(ev, "checks", &ev->fetch_err);
+        return;
+    }
+    facts_from_checks(&ev->facts, &ev->storage, ev->fetched[F_BRANCH], ev->fetched[F_RULES],
+                      ev->fetched[F_RUNS], ev->fetched[F_STATUS]);
+    decide(ev);
+}
+
+static void on_fetched(struct evaluation *ev, int slot, const struct gh_response *resp,
+                       const struct fb_error *err)
+{
+    if (err->code == 0) {
+        ev->fetched[slot] = json_incref(resp->json);
+    } else if (err->code == FB_ERR_NOT_FOUND && (slot == F_BRANCH || slot == F_RULES)) {
+        /* no such branch record / no rules: nothing required from that source */
+    } else if (ev->fetch_err.code == 0) {
+        ev->fetch_err = *err;
+        snprintf(ev->fetch_err.msg, sizeof(ev->fetch_err.msg), "%s: %.200s", fetch_names[slot],
+                 err->msg);
+    }
+    fetch_step_done(ev);
+}
+
+#define FETCH_CB(name, slot)                                                                       \
+    static void name(const struct gh_response *resp, const struct fb_error *err, void *priv)       \
+    {                                                                                              \
+        on_fetched(priv, slot, resp, err);                                                         \
+    }
+FETCH_CB(on_runs, F_RUNS)
+FETCH_CB(on_status, F_STATUS)
+FETCH_CB(on_branch, F_BRANCH)
+FETCH_CB(on_rules, F_RULES)
+
+/* Percent-encodes a branch name for a path, keeping '/' (GitHub matches it literally). */
+static void encode_ref(const char *ref, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)ref; *p && o + 4 < cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '/') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
+static void fetch_checks(struct evaluation *ev)
+{
+    char paths[F_COUNT][700], ref[400];
+    encode_ref(ev->facts.base_ref, ref, sizeof(ref));
+    snprintf(paths[F_RUNS], sizeof(paths[F_RUNS]),
+             "/repos/%s/commits/%s/check-runs?per_page=100&filter=latest", ev->repo,
+             ev->facts.head_sha);
+    snprintf(paths[F_STATUS], sizeof(paths[F_STATUS]), "/repos/%s/commits/%s/status?per_page=100",
+             ev->repo, ev->facts.head_sha);
+    snprintf(paths[F_BRANCH], sizeof(paths[F_BRANCH]), "/repos/%s/branches/%s", ev->repo, ref);
+    snprintf(paths[F_RULES], sizeof(paths[F_RULES]), "/repos/%s/rules/branches/%s", ev->repo, ref);
+    struct gh_request reqs[F_COUNT] = {
+        {.method = "GET",
+         .path = paths[F_RUNS],
+         .installation_id = ev->installation,
+         .paginate = true,
+         .items_key = "check_runs",
+         .max_pages = 10},
+        {.method = "GET",
+         .path = paths[F_STATUS],
+         .installation_id = ev->installation,
+         .use_etag = true},
+        {.method = "GET",
+         .path = paths[F_BRANCH],
+         .installation_id = ev->installation,
+         .use_etag = true},
+        {.method = "GET",
+         .path = paths[F_RULES],
+         .installation_id = ev->installation,
+         .use_etag = true},
+    };
+    gh_done_fn cbs[F_COUNT] = {on_runs, on_status, on_branch, on_rules};
+    ev->outstanding = F_COUNT + 1; /* a guard, so no callback finishes ev while sending */
+    for (int i = 0; i < F_COUNT; i++) {
+        if (gh_request_send(ev->app->gh, &reqs[i], cbs[i], ev) != 0) {
+            struct fb_error e = {0};
+            fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client refused the request");
+            on_fetched(ev, i, NULL, &e);
+        }
+    }
+    fetch_step_done(ev);
+}
+
+static void on_pr(const struct gh_response *resp, const struct fb_error *err, void *priv)
+{
+    struct evaluation *ev = priv;
+    if (err->code != 0) {
+        eval_fail(ev, "the pull request", err);
+        return;
+    }
+    ev->pr = json_incref(resp->json);
+    facts_from_pr(&ev->facts, &ev->storage, ev->pr);
+    ev->facts.repo = ev->repo;
+    ev->facts.number = ev->number;
+    ev->facts.automerge_label = ev->app->settings.automerge_label;
+    ev->facts.hold_label = ev->app->settings.hold_label;
+    ev->facts.own_app_id = ev->app->settings.app_id;
+    ev->facts.mergeable_attempts = ev->mergeable_attempts;
+    find_shift(ev);
+
+    if (ev->facts.is_merged && facts_has_label(&ev->facts, ev->facts.automerge_label)) {
+        /* merged, perhaps by us after an unknown answer, perhaps by a person: record once */
+        const char *by = json_path_str(ev->pr, "merged_by.login");
+        bool ours = by && ev->app->bot_login[0] && strcmp(by, ev->app->bot_login) == 0;
+        int64_t at = 0;
+        const char *merged_at = json_path_str(ev->pr, "merged_at");
+        if (merged_at == NULL || time_parse_rfc3339(merged_at, &at) != 0)
+            at = ev->now;
+        record_merge(ev, json_path_str(ev->pr, "merge_commit_sha"), at,
+                     ours ? "fleetbot" : "human");
+    }
+    if (ev->facts.head_sha == NULL || ev->facts.base_ref == NULL) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_INVALID, "pull request JSON lacks head.sha or base.ref");
+        eval_fail(ev, "the pull request", &e);
+        return;
+    }
+    if (!gates_is_eligible(&ev->facts, ev->now)) {
+        decide(ev); /* eligibility decides; check facts stay "not evaluated" */
+        return;
+    }
+    set_tracking(ev, true);
+    fetch_checks(ev);
+}
+
+static void fetch_pr(struct evaluation *ev)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "/repos/%s/pulls/%lld", ev->repo, (long long)ev->number);
+    struct gh_request req = {
+        .method = "GET", .path = path, .installation_id = ev->installation, .use_etag = true};
+    if (gh_request_send(ev->app->gh, &req, on_pr, ev) != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client refused the request");
+        eval_fail(ev, "the pull request", &e);
+    }
+}
+
+static int reply_int(redisReply *r)
+{
+    int64_t v = 0;
+    if (r && r->type == REDIS_REPLY_STRING && parse_i64(r->str, r->len, 0, 1000000, &v) == 0)
+        return (int)v;
+    return 0;
+}
+
+static char *reply_str(redisReply *r)
+{
+    return (r && r->type == REDIS_REPLY_STRING) ? xstrndup(r->str, r->len) : NULL;
+}
+
+static void on_loaded(redisReply *reply, void *priv)
+{
+    struct evaluation *ev = priv;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
+        eval_fail(ev, "its stored state", &e);
+        return;
+    }
+    ev->mergeable_attempts = reply_int(reply->element[0]);
+    ev->merge_refusals = reply_int(reply->element[1]);
+    ev->prev_decision = reply_str(reply->element[2]);
+    ev->prev_reason = reply_str(reply->element[3]);
+    fetch_pr(ev);
+}
+
+void evaluator_on_job(struct evalq_job *job, void *priv)
+{
+    struct app *app = priv;
+    struct evaluation *ev = xcalloc(1, sizeof(*ev));
+    ev->app = app;
+    ev->job = job;
+    ev->now = app_now_ms(app); /* read once; every gate sees the same instant */
+    app->evaluations++;
+    if (store_job_parse(job->id, &ev->installation, ev->repo, sizeof(ev->repo), &ev->number) != 0 ||
+        store_key_pr(ev->prkey, sizeof(ev->prkey), ev->repo, ev->number) != 0) {
+        log_error("evaluation job malformed, dropped job=%s", job->id);
+        eval_finish(ev, 0);
+        return;
+    }
+    if (fb_redis_command(app->redis, on_loaded, ev,
+                         "HMGET %s mergeable_attempts merge_refusals decision reason",
+                         ev->prkey) != 0) {
+        /* Redis is down: the lease expires and the job comes back by itself */
+        log_warn("evaluation postponed, redis unavailable repo=%s pr=%lld", ev->repo,
+                 (long long)ev->number);
+        eval_finish(ev, 0);
+    }
+}

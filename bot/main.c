@@ -1,0 +1,287 @@
+/*
+ * main.c - the fleetbot command line: `serve` runs the GitHub App (webhook receiver and
+ * worker roles on one event loop), `dead-letters` lets operators inspect and replay
+ * deliveries that kept failing. The sandbox (no App credentials) is started by
+ * deploy/run.sh, which runs a simulated GitHub next to `fleetbot serve`.
+ */
+#include "app.h"
+#include "err.h"
+#include "evalq.h"
+#include "evaluator.h"
+#include "gh_client.h"
+#include "http_server.h"
+#include "log.h"
+#include "queue.h"
+#include "receiver.h"
+#include "redeliver.h"
+#include "redis.h"
+#include "settings.h"
+#include "worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#define FLEETBOT_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: fleetbot COMMAND [--env-file FILE]\n"
+    "\n"
+    "fleetbot merges a shift's tagged pull requests across a fleet of repositories once every\n"
+    "required check is green, and records every merge for Firewatch.\n"
+    "\n"
+    "commands:\n"
+    "  serve                  run the GitHub App: POST /webhook, GET /healthz, GET /readyz,\n"
+    "                         and the worker that evaluates and merges pull requests\n"
+    "  dead-letters [list]    list deliveries that kept failing (fb:dead) with their errors\n"
+    "  dead-letters replay ID put one dead letter back on the queue\n"
+    "  version                print the version\n"
+    "\n"
+    "--env-file FILE sets FLEETBOT_* variables from KEY=VALUE lines (the environment wins).\n"
+    "\n"
+    "settings (environment):\n"
+    "  FLEETBOT_LISTEN               host:port for HTTP (default 127.0.0.1:8080)\n"
+    "  FLEETBOT_REDIS_URL            redis://[:password@]host:port/db (default "
+    "redis://127.0.0.1:6379/0)\n"
+    "  FLEETBOT_GITHUB_API_URL       https://api.github.com, or https://HOST/api/v3 (Enterprise "
+    "Server)\n"
+    "  FLEETBOT_APP_ID               the GitHub App's id\n"
+    "  FLEETBOT_PRIVATE_KEY_FILE     the App's PEM private key\n"
+    "  FLEETBOT_WEBHOOK_SECRET       webhook secret; \"old,new\" accepts both during rotation\n"
+    "  FLEETBOT_WEBHOOK_SECRET_FILE  read the secret from a file instead\n"
+    "  FLEETBOT_ROLES                receiver,worker (default both)\n"
+    "  FLEETBOT_LOG_LEVEL            debug|info|warn|error (default info)\n"
+    "  more: docs/configuration.md\n"
+    "\n"
+    "Without App credentials, try the sandbox: deploy/run.sh starts Redis, a simulated GitHub\n"
+    "with a small fleet, and fleetbot merging a shift's pull requests, and narrates it.\n";
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct app *app = arg;
+    log_info("stopping on signal %d; unfinished work stays in redis for any replica", (int)sig);
+    event_base_loopexit(app->base, NULL);
+}
+
+static void on_slug(const char *slug, const struct fb_error *err, void *priv)
+{
+    struct app *app = priv;
+    if (err && err->code != 0) {
+        log_warn("could not learn the app slug; own events are not filtered error=%s", err->msg);
+        return;
+    }
+    snprintf(app->bot_login, sizeof(app->bot_login), "%s[bot]", slug);
+    log_info("app identified as %s", app->bot_login);
+}
+
+/* /readyz for a worker-only process: ready while its Redis connection is. */
+static bool redis_ready(void *priv, const char **why)
+{
+    struct app *app = priv;
+    if (fb_redis_is_ready(app->redis))
+        return true;
+    *why = "redis not ready";
+    return false;
+}
+
+static struct fb_redis *redis_conn(struct app *app, const char *name, int64_t timeout_ms)
+{
+    struct fb_redis_options o = {
+        .host = app->settings.redis_host,
+        .port = app->settings.redis_port,
+        .db = app->settings.redis_db,
+        .password = app->settings.redis_password,
+        .name = name,
+        .timeout_ms = timeout_ms,
+    };
+    return fb_redis_new(app->base, &o);
+}
+
+static int start_worker(struct app *app, struct fb_error *err)
+{
+    struct gh_client_options go = {
+        .api_url = app->settings.api_url,
+        .app_id = app->settings.app_id,
+        .private_key_file = app->settings.private_key_file,
+        .user_agent = "fleetbot/" FLEETBOT_VERSION,
+        .redis = app->redis,
+        .clock = &app->clock,
+        .max_in_flight = 16,
+    };
+    app->gh = gh_client_new(app->base, &go, err);
+    if (app->gh == NULL)
+        return err->code ? err->code : FB_ERR_INVALID;
+    if (app->settings.app_slug)
+        snprintf(app->bot_login, sizeof(app->bot_login), "%s[bot]", app->settings.app_slug);
+    else
+        gh_client_fetch_app_slug(app->gh, on_slug, app);
+
+    struct fb_queue_options qo = {
+        .consumer = app->settings.consumer,
+        .reclaim_ms = app->settings.reclaim_ms,
+        .max_attempts = app->settings.max_attempts,
+        .concurrency = (int)app->settings.worker_concurrency,
+    };
+    app->queue = queue_new(app->base, app->redis, app->redis_block, &qo, worker_on_job, app);
+    struct evalq_options eo = {
+        .concurrency = (int)app->settings.worker_concurrency,
+        .lease_ms = app->settings.lease_ms,
+        .poll_ms = 100,
+    };
+    app->evalq = evalq_new(app->base, app->redis, &eo, app_now_ms, app, evaluator_on_job, app);
+    if (app->settings.redeliver_ms > 0)
+        app->redeliver = redeliver_new(app, app->settings.redeliver_ms);
+    return 0;
+}
+
+static int cmd_serve(struct app *app)
+{
+    struct fb_error err = {0};
+    struct fb_settings *s = &app->settings;
+    if (!settings_has_app_credentials(s)) {
+        fprintf(stderr,
+                "fleetbot: no GitHub App credentials: set FLEETBOT_APP_ID, "
+                "FLEETBOT_PRIVATE_KEY_FILE and FLEETBOT_WEBHOOK_SECRET (see fleetbot --help),\n"
+                "or run the sandbox with deploy/run.sh\n");
+        return 2;
+    }
+    if (fb_clock_init(&app->clock, s->now, &err) != 0) {
+        fprintf(stderr, "fleetbot: %s\n", err.msg);
+        return 2;
+    }
+    if (s->now)
+        log_warn("FLEETBOT_NOW is set: the clock starts at %s (testing and sandbox only)", s->now);
+    signal(SIGPIPE, SIG_IGN);
+    struct event_config *cfg = event_config_new();
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    app->base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (app->base == NULL) {
+        fprintf(stderr, "fleetbot: cannot create the event loop\n");
+        return 1;
+    }
+    app->redis = redis_conn(app, "fleetbot", 5000);
+    struct event *sigterm = evsignal_new(app->base, SIGTERM, on_signal, app);
+    struct event *sigint = evsignal_new(app->base, SIGINT, on_signal, app);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+
+    int rc = 0;
+    bool receiver = settings_has_role(s, "receiver"), worker = settings_has_role(s, "worker");
+    app->http = http_server_new(app->base, s->listen_host, s->listen_port, &err);
+    if (app->http == NULL) {
+        fprintf(stderr, "fleetbot: cannot listen on %s:%d: %s\n", s->listen_host, s->listen_port,
+                err.msg);
+        rc = 1;
+        goto out;
+    }
+    if (receiver)
+        app->receiver = receiver_new(app->http, app->redis, s);
+    else
+        http_server_set_ready(app->http, redis_ready, app);
+    if (worker) {
+        app->redis_block = redis_conn(app, "fleetbot-block", QUEUE_BLOCK_MS + 10000);
+        if ((rc = start_worker(app, &err)) != 0) {
+            fprintf(stderr, "fleetbot: %s\n", err.msg);
+            rc = 1;
+            goto out;
+        }
+    }
+    log_info("fleetbot %s serving listen=%s:%d roles=%s github=%s consumer=%s", FLEETBOT_VERSION,
+             s->listen_host, http_server_port(app->http), s->roles, s->api_url, s->consumer);
+    event_base_dispatch(app->base);
+out:
+    /* Order matters (docs/conventions.md, ownership): the GitHub client first, so the
+     * evaluations it completes can still release their leases through Redis; then the
+     * queue and the receiver before the connections they borrow; the evaluation queue
+     * and the recovery job last, because Redis hands their pending callbacks a NULL
+     * reply when it is freed. */
+    gh_client_free(app->gh);
+    queue_free(app->queue);
+    receiver_free(app->receiver);
+    http_server_free(app->http);
+    fb_redis_free(app->redis_block);
+    fb_redis_free(app->redis);
+    evalq_free(app->evalq);
+    redeliver_free(app->redeliver);
+    event_free(sigterm);
+    event_free(sigint);
+    event_base_free(app->base);
+    return rc;
+}
+
+static int cmd_dead_letters(struct app *app, int argc, char **argv)
+{
+    struct fb_settings *s = &app->settings;
+    if (argc == 0 || strcmp(argv[0], "list") == 0)
+        return queue_cli_dead_list(s->redis_host, s->redis_port, s->redis_db, s->redis_password,
+                                   stdout) == 0
+                   ? 0
+                   : 1;
+    if (strcmp(argv[0], "replay") == 0 && argc == 2)
+        return queue_cli_dead_replay(s->redis_host, s->redis_port, s->redis_db, s->redis_password,
+                                     argv[1]) == 0
+                   ? 0
+                   : 1;
+    fputs(usage, stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *env_file = NULL;
+    char *args[16];
+    int nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+            strcmp(argv[i], "help") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc) {
+            env_file = argv[++i];
+        } else if (nargs < 16) {
+            args[nargs++] = argv[i];
+        }
+    }
+    if (nargs == 0) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (strcmp(args[0], "version") == 0) {
+        printf("fleetbot %s\n", FLEETBOT_VERSION);
+        return 0;
+    }
+    struct fb_error err = {0};
+    if (env_file && settings_load_env_file(env_file, &err) != 0) {
+        fprintf(stderr, "fleetbot: %s\n", err.msg);
+        return 2;
+    }
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    if (settings_load(&app.settings, &err) != 0) {
+        fprintf(stderr, "fleetbot: %s\n", err.msg);
+        settings_free(&app.settings);
+        return 2;
+    }
+    if (log_set_level_name(app.settings.log_level) != 0) {
+        fprintf(stderr, "fleetbot: FLEETBOT_LOG_LEVEL must be debug, info, warn, error or off\n");
+        settings_free(&app.settings);
+        return 2;
+    }
+    int rc;
+    if (strcmp(args[0], "serve") == 0) {
+        rc = cmd_serve(&app);
+    } else if (strcmp(args[0], "dead-letters") == 0) {
+        rc = cmd_dead_letters(&app, nargs - 1, args + 1);
+    } else {
+        fprintf(stderr, "fleetbot: unknown command \"%s\"\n\n%s", args[0], usage);
+        rc = 2;
+    }
+    settings_free(&app.settings);
+    return rc;
+}

@@ -1,0 +1,537 @@
+"""Self-test of the simulated GitHub and the harness, without fleetbot: webhook signatures and
+headers, App JWT and token rules, mergeable-null-first, merge answers, ETag, pagination,
+statuses, faults, rate limits, delivery ordering/redelivery, and the Redis fixture.
+
+Run: cd /work/main && PYTHONPATH=tests python3 tests/integration/test_simgithub_selftest.py
+"""
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import harness  # noqa: E402
+import simgithub  # noqa: E402
+from simgithub.webhooks import signature_256  # noqa: E402
+
+APP_ID = 77
+_KEYDIR = tempfile.mkdtemp(prefix="simgithub-selftest-")
+_KEY = {}
+
+
+def key():
+    if not _KEY:
+        _KEY["pem"], _KEY["pub"] = harness.make_app_key(_KEYDIR)
+    return _KEY["pem"], _KEY["pub"]
+
+
+class Client:
+    """Minimal keep-alive GitHub REST client for the tests."""
+
+    def __init__(self, base):
+        u = urllib.parse.urlsplit(base)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+
+    def call(self, method, path, auth=None, body=None, headers=None, user_agent="fleetbot-selftest"):
+        h = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        if user_agent:
+            h["User-Agent"] = user_agent
+        if auth:
+            h["Authorization"] = auth
+        raw = None
+        if body is not None:
+            raw = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        self.conn.request(method, path, body=raw, headers=h)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        hdrs = {k.lower(): v for k, v in resp.getheaders()}
+        return resp.status, hdrs, (json.loads(data) if data else None)
+
+    def close(self):
+        self.conn.close()
+
+
+@contextlib.contextmanager
+def world(**sim_options):
+    """A started sim wired to a local webhook receiver, one installation with acme/api, a
+    client and an installation token. Everything is stopped on exit."""
+    pem, pub = key()
+    with contextlib.ExitStack() as stack:
+        rx = stack.enter_context(harness.WebhookReceiver())
+        sim = simgithub.SimGitHub(app_id=APP_ID, app_public_key=pub, webhook_url=rx.url,
+                                  webhook_secret="s3cret", **sim_options)
+        stack.enter_context(sim)
+        inst = sim.add_installation("acme")
+        sim.add_repo("acme/api", installation=inst)
+        c = Client(sim.url)
+        stack.callback(c.close)
+        st, _, body = c.call("POST", f"/app/installations/{inst}/access_tokens",
+                             auth="Bearer " + harness.sign_jwt(pem, APP_ID))
+        assert st == 201, body
+        w = type("World", (), {})()
+        w.sim, w.rx, w.inst, w.c, w.pem = sim, rx, inst, c, pem
+        w.auth = "token " + body["token"]
+        w.token = body["token"]
+        yield w
+
+
+def jwt_auth(w, **kw):
+    return "Bearer " + harness.sign_jwt(w.pem, APP_ID, **kw)
+
+
+# ---- webhooks -----------------------------------------------------------------------------
+
+def test_signature_matches_githubs_published_vector():
+    got = signature_256("It's a Secret to Everybody", b"Hello, World!")
+    assert got == "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17", got
+
+
+def test_webhooks_have_github_headers_and_hmac_over_exact_bytes():
+    with world() as w:
+        n = w.sim.open_pr("acme/api", labels=["fleetbot/automerge"])
+        reqs = w.rx.wait_for(4)    # installation, installation_repositories, opened, labeled
+        events = [(r["headers"]["X-GitHub-Event"], json.loads(r["body"]).get("action")) for r in reqs]
+        assert events == [("installation", "created"), ("installation_repositories", "added"),
+                          ("pull_request", "opened"), ("pull_request", "labeled")], events
+        for r in reqs:
+            h = r["headers"]
+            assert h["X-Hub-Signature-256"] == signature_256("s3cret", r["body"])
+            assert len(h["X-Hub-Signature-256"]) == 71
+            assert h["User-Agent"].startswith("GitHub-Hookshot/")
+            assert h["Content-Type"] == "application/json"
+            assert h["X-GitHub-Hook-Installation-Target-Type"] == "integration"
+            assert h["X-GitHub-Hook-Installation-Target-ID"] == str(APP_ID)
+            assert h["X-GitHub-Hook-ID"].isdigit()
+            assert len(h["X-GitHub-Delivery"]) == 36
+        assert len({r["headers"]["X-GitHub-Delivery"] for r in reqs}) == 4
+        opened = json.loads(reqs[2]["body"])
+        assert opened["number"] == n and opened["installation"]["id"] == w.inst
+        assert opened["repository"]["full_name"] == "acme/api" and opened["repository"]["default_branch"] == "main"
+        assert opened["sender"]["login"] == "shift-author"
+        assert opened["pull_request"]["mergeable"] is None
+        assert opened["pull_request"]["head"]["sha"] == w.sim.head_sha("acme/api", n)
+        assert json.loads(reqs[3]["body"])["label"]["name"] == "fleetbot/automerge"
+        assert w.sim.wait_webhooks_idle(5)
+        assert all(d["status"] == "OK" and d["status_code"] == 202 for d in w.sim.deliveries())
+
+
+def test_form_encoded_webhooks():
+    with world(webhook_content_type="form") as w:
+        w.sim.set_status("acme/api", "a" * 40, "build", "success")
+        r = w.rx.wait_for(3)[2]
+        assert r["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+        assert r["headers"]["X-Hub-Signature-256"] == signature_256("s3cret", r["body"])
+        payload = json.loads(urllib.parse.parse_qs(r["body"].decode())["payload"][0])
+        assert "action" not in payload and payload["state"] == "success" and payload["sha"] == "a" * 40
+
+
+def test_reverse_order_drop_and_redelivery_keep_the_guid():
+    with world() as w:
+        w.rx.wait_for(2)
+        w.rx.clear()
+        w.sim.pause_webhooks()
+        n = w.sim.open_pr("acme/api")
+        sha = w.sim.head_sha("acme/api", n)
+        w.sim.complete_check("acme/api", sha, "build")
+        assert w.sim.webhooks_pending() == 4      # opened, check_run created+completed, check_suite
+        assert not w.sim.wait_webhooks_idle(0.2)
+        w.sim.resume_webhooks(order="reverse")
+        reqs = w.rx.wait_for(4)
+        order = [(r["headers"]["X-GitHub-Event"], json.loads(r["body"])["action"]) for r in reqs]
+        assert order == [("check_suite", "completed"), ("check_run", "completed"), ("check_run", "created"),
+                         ("pull_request", "opened")], order
+        guid = reqs[-1]["headers"]["X-GitHub-Delivery"]
+        w.sim.redeliver(guid)
+        again = w.rx.wait_for(5)[4]
+        assert again["headers"]["X-GitHub-Delivery"] == guid and again["body"] == reqs[-1]["body"]
+        # A dropped delivery is listed as failed; the App API redelivers it with the same GUID.
+        w.sim.drop_next_webhooks(1)
+        w.sim.add_label("acme/api", n, "x")
+        assert w.sim.wait_webhooks_idle(5)
+        st, hdrs, page1 = w.c.call("GET", "/app/hook/deliveries?per_page=2", auth=jwt_auth(w))
+        assert st == 200 and len(page1) == 2 and 'rel="next"' in hdrs["link"]
+        dropped = page1[0]
+        assert dropped["event"] == "pull_request" and dropped["action"] == "labeled"
+        assert dropped["status"] != "OK" and dropped["redelivery"] is False
+        assert page1[1]["redelivery"] is True and page1[1]["guid"] == guid
+        nxt = hdrs["link"].split(">")[0].lstrip("<")
+        st, _, page2 = w.c.call("GET", nxt[len(w.sim.url):], auth=jwt_auth(w))
+        assert st == 200 and page2[0]["id"] < page1[1]["id"]
+        st, _, _ = w.c.call("POST", f"/app/hook/deliveries/{dropped['id']}/attempts", auth=jwt_auth(w))
+        assert st == 202
+        got = w.rx.wait_for(6)[5]
+        assert got["headers"]["X-GitHub-Delivery"] == dropped["guid"]
+        st, _, _ = w.c.call("POST", "/app/hook/deliveries/12345/attempts", auth=jwt_auth(w))
+        assert st == 422
+
+
+def test_failed_delivery_is_recorded_and_not_retried():
+    with world() as w:
+        w.rx.wait_for(2)
+        w.rx.status = 500
+        w.sim.open_pr("acme/api")
+        assert w.sim.wait_webhooks_idle(5)
+        time.sleep(0.3)
+        assert len(w.rx.requests) == 3
+        last = w.sim.deliveries()[-1]
+        assert last["status_code"] == 500 and last["status"] != "OK"
+        st, _, failed = w.c.call("GET", "/app/hook/deliveries?status=failure", auth=jwt_auth(w))
+        assert st == 200 and [d["guid"] for d in failed] == [last["guid"]]
+
+
+# ---- App auth ----------------------------------------------------------------------------
+
+def test_app_jwt_accepted_and_refused_with_githubs_messages():
+    with world() as w:
+        now = int(time.time())
+        st, _, app = w.c.call("GET", "/app", auth=jwt_auth(w))
+        assert st == 200 and app["id"] == APP_ID and app["slug"] == "fleetbot-sim"
+        st, _, _ = w.c.call("GET", "/app", auth=jwt_auth(w, iss=str(APP_ID)))
+        assert st == 200
+        cases = [
+            (dict(iat=now - 700, exp=now - 100), "'Expiration time' claim ('exp') must be a numeric value"),
+            (dict(iat=now + 300, exp=now + 600), "'Issued at' claim ('iat') must be an Integer"),
+            (dict(iat=now - 60, exp=now + 900), "'Expiration time' claim ('exp') is too far in the future"),
+            (dict(iss=APP_ID + 1), "Integration not found"),
+        ]
+        for kw, text in cases:
+            st, _, body = w.c.call("GET", "/app", auth=jwt_auth(w, **kw))
+            assert st == 401 and body["message"].startswith(text), (kw, body)
+            assert "documentation_url" in body
+        good = harness.sign_jwt(w.pem, APP_ID)
+        tampered = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+        for bad in ("not-a-jwt", tampered, w.token):
+            st, _, body = w.c.call("GET", "/app", auth="Bearer " + bad)
+            assert st == 401 and body["message"] == "A JSON web token could not be decoded", body
+        st, _, body = w.c.call("GET", "/app")
+        assert st == 401
+        st, _, body = w.c.call("GET", "/repos/acme/api/installation", auth=jwt_auth(w))
+        assert st == 200 and body["id"] == w.inst and body["account"]["login"] == "acme"
+
+
+def test_installation_tokens_are_long_and_expire():
+    with world(token_ttl=1.5) as w:
+        assert w.token.startswith("ghs_") and len(w.token) > 40
+        st, hdrs, repo = w.c.call("GET", "/repos/acme/api", auth="Bearer " + w.token)
+        assert st == 200 and repo["full_name"] == "acme/api" and repo["owner"]["login"] == "acme"
+        for name in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-ratelimit-used",
+                     "x-ratelimit-resource", "x-github-request-id", "etag"):
+            assert name in hdrs, name
+        st, _, body = w.c.call("GET", "/repos/acme/api", auth=w.auth, user_agent=None)
+        assert st == 403 and "User-Agent" in body["message"]
+        st, _, body = w.c.call("GET", "/repos/acme/api", auth="token ghs_" + "x" * 60)
+        assert st == 401 and body["message"] == "Bad credentials"
+        st, _, body = w.c.call("GET", "/repos/acme/nope", auth=w.auth)
+        assert st == 404 and body["message"] == "Not Found" and body["documentation_url"]
+        st, _, body = w.c.call("GET", "/no/such/route", auth=w.auth)
+        assert st == 404 and body["message"] == "Not Found"
+        other = w.sim.add_installation("globex")
+        w.sim.add_repo("globex/web", installation=other)
+        st, _, _ = w.c.call("GET", "/repos/globex/web", auth=w.auth)
+        assert st == 404
+        st, _, body = w.c.call("POST", "/app/installations/999/access_tokens", auth=jwt_auth(w))
+        assert st == 404
+        time.sleep(1.6)
+        st, _, body = w.c.call("GET", "/repos/acme/api", auth=w.auth)
+        assert st == 401 and body["message"] == "Bad credentials"
+        w.sim.set_token_warmup(30)
+        st, _, fresh = w.c.call("POST", f"/app/installations/{w.inst}/access_tokens", auth=jwt_auth(w))
+        assert st == 201
+        st, _, _ = w.c.call("GET", "/repos/acme/api", auth="Bearer " + fresh["token"])
+        assert st == 401
+
+
+# ---- pull requests and merging -----------------------------------------------------------
+
+def test_mergeable_is_null_first_then_a_value():
+    with world(mergeable_delay=0.2) as w:
+        n = w.sim.open_pr("acme/api")
+        st, _, pr = w.c.call("GET", f"/repos/acme/api/pulls/{n}", auth=w.auth)
+        assert st == 200 and pr["mergeable"] is None and pr["mergeable_state"] == "unknown"
+        harness.wait_until(lambda: w.c.call("GET", f"/repos/acme/api/pulls/{n}", auth=w.auth)[2]["mergeable"]
+                           is not None, 10, what="mergeable to be computed")
+        pr = w.c.call("GET", f"/repos/acme/api/pulls/{n}", auth=w.auth)[2]
+        assert pr["mergeable"] is True and pr["mergeable_state"] == "clean"
+        for field in ("number", "node_id", "state", "draft", "merged", "merge_commit_sha", "head", "base",
+                      "labels", "user", "auto_merge", "merged_by", "merged_at"):
+            assert field in pr, field
+        w.sim.push_to_pr("acme/api", n, conflict=True)
+        assert w.c.call("GET", f"/repos/acme/api/pulls/{n}", auth=w.auth)[2]["mergeable"] is None
+        harness.wait_until(lambda: w.c.call("GET", f"/repos/acme/api/pulls/{n}", auth=w.auth)[2]["mergeable"]
+                           is False, 10, what="conflict to show")
+        assert w.sim.pr("acme/api", n)["mergeable_state"] == "dirty"
+
+
+def test_merge_answers_405_then_409_then_200_and_sends_webhooks():
+    with world() as w:
+        w.sim.set_protection("acme/api", "main", contexts=["build"])
+        n = w.sim.open_pr("acme/api")
+        head = w.sim.head_sha("acme/api", n)
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})
+        assert st == 405 and body["message"] == 'Required status check "build" is expected.', body
+        w.sim.complete_check("acme/api", head, "build", conclusion="failure")
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})
+        assert st == 405 and "failing" in body["message"]
+        w.sim.complete_check("acme/api", head, "build")
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": "0" * 40})
+        assert st == 409 and body["message"] == "Head branch was modified. Review and try the merge again."
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth,
+                               body={"sha": head, "merge_method": "octopus"})
+        assert st == 422
+        w.sim.wait_webhooks_idle(5)
+        w.rx.clear()
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth,
+                               body={"sha": head, "merge_method": "squash"})
+        assert st == 200 and body["merged"] is True and body["message"] == "Pull Request successfully merged"
+        assert len(body["sha"]) == 40
+        m = w.sim.merges
+        assert len(m) == 1 and m[0]["sha_sent"] == head and m[0]["merge_commit_sha"] == body["sha"]
+        assert m[0]["merge_method"] == "squash" and w.sim.branch_sha("acme/api", "main") == body["sha"]
+        reqs = w.rx.wait_for(2)
+        closed, push = json.loads(reqs[0]["body"]), json.loads(reqs[1]["body"])
+        assert closed["action"] == "closed" and closed["pull_request"]["merged"] is True
+        assert closed["sender"] == {**closed["sender"], "login": "fleetbot-sim[bot]", "type": "Bot"}
+        assert reqs[1]["headers"]["X-GitHub-Event"] == "push" and push["ref"] == "refs/heads/main"
+        assert push["after"] == body["sha"] and "action" not in push
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})
+        assert st == 405 and body["message"] == "Pull Request is not mergeable"
+
+
+def test_merge_refusals_workflows_queue_draft_rulesets():
+    with world() as w:
+        n1 = w.sim.open_pr("acme/api", touches_workflows=True)
+        st, hdrs, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n1}/merge", auth=w.auth,
+                                  body={"sha": w.sim.head_sha("acme/api", n1)})
+        assert st == 403 and body["message"] == "Resource not accessible by integration"
+        assert hdrs["x-accepted-github-permissions"] == "workflows=write"
+        n2 = w.sim.open_pr("acme/api", draft=True)
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n2}/merge", auth=w.auth, body={})
+        assert st == 405 and body["message"] == "Pull Request is not mergeable"
+        w.sim.set_ruleset_checks("acme/api", "main", ["lint"])
+        n3 = w.sim.open_pr("acme/api")
+        sha3 = w.sim.head_sha("acme/api", n3)
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n3}/merge", auth=w.auth, body={"sha": sha3})
+        assert st == 405 and 'Required status check "lint" is expected' in body["message"]
+        # A status with the same name satisfies it too; a failing check run of that name does not.
+        w.sim.set_status("acme/api", sha3, "lint", "success")
+        w.sim.complete_check("acme/api", sha3, "lint", conclusion="failure")
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n3}/merge", auth=w.auth, body={"sha": sha3})
+        assert st == 405 and "failing" in body["message"]
+        w.sim.complete_check("acme/api", sha3, "lint", conclusion="skipped")
+        st, _, rules = w.c.call("GET", "/repos/acme/api/rules/branches/main", auth=w.auth)
+        assert st == 200 and rules[0]["type"] == "required_status_checks"
+        assert rules[0]["parameters"]["required_status_checks"] == [{"context": "lint"}]
+        w.sim.set_merge_queue("acme/api")
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n3}/merge", auth=w.auth, body={"sha": sha3})
+        assert st == 405 and body["message"] == "Changes must be made through the merge queue"
+        w.sim.set_merge_queue("acme/api", on=False)
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n3}/merge", auth=w.auth, body={"sha": sha3})
+        assert st == 200, body
+
+
+def test_fail_next_with_apply_merges_then_answers_502():
+    with world() as w:
+        n = w.sim.open_pr("acme/api")
+        head = w.sim.head_sha("acme/api", n)
+        w.sim.fail_next("PUT", r"/pulls/\d+/merge$", 502, apply=True)
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})
+        assert st == 502 and "message" in body
+        assert w.sim.pr("acme/api", n)["merged"] is True and len(w.sim.merges) == 1
+        n2 = w.sim.open_pr("acme/api")
+        w.sim.fail_next("PUT", r"/merge$", 500)
+        st, _, _ = w.c.call("PUT", f"/repos/acme/api/pulls/{n2}/merge", auth=w.auth, body={})
+        assert st == 500 and w.sim.pr("acme/api", n2)["merged"] is False
+        w.sim.delay_next("GET", r"^/repos/acme/api$", 0.5)
+        t0 = time.monotonic()
+        assert w.c.call("GET", "/repos/acme/api", auth=w.auth)[0] == 200
+        assert time.monotonic() - t0 >= 0.45
+        calls = w.sim.calls("PUT", r"/merge$")
+        assert [c.status for c in calls] == [502, 500] and calls[0].installation_id == w.inst
+
+
+# ---- checks, statuses, ETags, pagination -------------------------------------------------
+
+def test_etag_gives_304_without_spending_budget():
+    with world() as w:
+        st, hdrs, _ = w.c.call("GET", "/repos/acme/api", auth=w.auth)
+        used = int(hdrs["x-ratelimit-used"])
+        st, hdrs2, body = w.c.call("GET", "/repos/acme/api", auth=w.auth, headers={"If-None-Match": hdrs["etag"]})
+        assert st == 304 and body is None and int(hdrs2["x-ratelimit-used"]) == used
+        st, hdrs3, _ = w.c.call("GET", "/repos/acme/api", auth=w.auth, headers={"If-None-Match": '"nope"'})
+        assert st == 200 and int(hdrs3["x-ratelimit-used"]) == used + 1
+
+
+def test_check_runs_paginate_with_link_headers():
+    with world() as w:
+        n = w.sim.open_pr("acme/api")
+        sha = w.sim.head_sha("acme/api", n)
+        w.sim.pause_webhooks()              # 150 checks = 450 webhooks; not what this test is about
+        for i in range(150):
+            w.sim.complete_check("acme/api", sha, f"check-{i:03d}")
+        names, path, pages = set(), f"/repos/acme/api/commits/{sha}/check-runs?per_page=100", 0
+        while path:
+            st, hdrs, body = w.c.call("GET", path, auth=w.auth)
+            assert st == 200 and body["total_count"] == 150
+            pages += 1
+            names |= {r["name"] for r in body["check_runs"]}
+            link = hdrs.get("link", "")
+            if pages == 1:
+                assert 'rel="last"' in link and len(body["check_runs"]) == 100
+            nxt = [p for p in link.split(", ") if p.endswith('rel="next"')]
+            path = nxt[0].split(">")[0].lstrip("<")[len(w.sim.url):] if nxt else None
+        assert pages == 2 and len(names) == 150
+        st, hdrs, body = w.c.call("GET", f"/repos/acme/api/commits/{sha}/check-runs", auth=w.auth)
+        assert len(body["check_runs"]) == 30
+        st, _, body = w.c.call("GET", f"/repos/acme/api/commits/{sha}/check-runs?per_page=500", auth=w.auth)
+        assert len(body["check_runs"]) == 100
+        # filter=latest keeps the newest run per name; filter=all keeps every run.
+        w.sim.complete_check("acme/api", sha, "check-000", conclusion="failure")
+        q = f"/repos/acme/api/commits/{sha}/check-runs?check_name=check-000"
+        assert [r["conclusion"] for r in w.c.call("GET", q, auth=w.auth)[2]["check_runs"]] == ["failure"]
+        assert w.c.call("GET", q + "&filter=all", auth=w.auth)[2]["total_count"] == 2
+
+
+def test_combined_status_is_pending_with_zero_total_when_empty():
+    with world() as w:
+        sha = "b" * 40
+        st, _, body = w.c.call("GET", f"/repos/acme/api/commits/{sha}/status", auth=w.auth)
+        assert st == 200 and body["state"] == "pending" and body["total_count"] == 0 and body["statuses"] == []
+        w.sim.set_status("acme/api", sha, "ci/build", "pending")
+        w.sim.set_status("acme/api", sha, "ci/build", "success")
+        w.sim.set_status("acme/api", sha, "ci/lint", "success")
+        body = w.c.call("GET", f"/repos/acme/api/commits/{sha}/status", auth=w.auth)[2]
+        assert body["state"] == "success" and body["total_count"] == 2
+        w.sim.set_status("acme/api", sha, "ci/lint", "error")
+        assert w.c.call("GET", f"/repos/acme/api/commits/{sha}/status", auth=w.auth)[2]["state"] == "failure"
+
+
+def test_fork_check_runs_have_empty_pull_requests():
+    with world() as w:
+        same = w.sim.open_pr("acme/api")
+        fork = w.sim.open_pr("acme/api", fork=True)
+        w.sim.complete_check("acme/api", w.sim.head_sha("acme/api", same), "build")
+        w.sim.complete_check("acme/api", w.sim.head_sha("acme/api", fork), "build")
+        runs_same = w.sim.check_runs("acme/api", w.sim.head_sha("acme/api", same))
+        runs_fork = w.sim.check_runs("acme/api", w.sim.head_sha("acme/api", fork))
+        assert [p["number"] for p in runs_same[0]["pull_requests"]] == [same]
+        assert runs_fork[0]["pull_requests"] == []
+        assert runs_fork[0]["check_suite"]["head_branch"] is None
+        sha = w.sim.head_sha("acme/api", fork)
+        st, _, prs = w.c.call("GET", f"/repos/acme/api/commits/{sha}/pulls", auth=w.auth)
+        assert st == 200 and [p["number"] for p in prs] == [fork]
+        assert prs[0]["head"]["repo"]["full_name"] == "shift-author-fork/api"
+
+
+def test_app_check_runs_comments_branches_contents_permissions():
+    with world() as w:
+        n = w.sim.open_pr("acme/api")
+        sha = w.sim.head_sha("acme/api", n)
+        st, _, run = w.c.call("POST", "/repos/acme/api/check-runs", auth=w.auth,
+                              body={"name": "fleetbot", "head_sha": sha, "status": "in_progress"})
+        assert st == 201 and run["app"]["id"] == APP_ID and run["status"] == "in_progress"
+        st, _, run = w.c.call("PATCH", f"/repos/acme/api/check-runs/{run['id']}", auth=w.auth,
+                              body={"conclusion": "neutral", "output": {"title": "t", "summary": "s"}})
+        assert st == 200 and run["status"] == "completed" and run["conclusion"] == "neutral"
+        ci = w.sim.complete_check("acme/api", sha, "build")
+        st, _, _ = w.c.call("PATCH", f"/repos/acme/api/check-runs/{ci}", auth=w.auth, body={"conclusion": "success"})
+        assert st == 403
+        st, _, c = w.c.call("POST", f"/repos/acme/api/issues/{n}/comments", auth=w.auth, body={"body": "hello"})
+        assert st == 201 and w.sim.comments("acme/api", n)[0]["body"] == "hello"
+        w.sim.set_protection("acme/api", "main", contexts=["build"], checks=[{"context": "test", "app_id": 5}])
+        st, _, br = w.c.call("GET", "/repos/acme/api/branches/main", auth=w.auth)
+        rsc = br["protection"]["required_status_checks"]
+        assert st == 200 and br["protected"] and rsc["contexts"] == ["build", "test"]
+        assert {"context": "test", "app_id": 5} in rsc["checks"]
+        assert w.c.call("GET", "/repos/acme/api/rules/branches/main", auth=w.auth)[2] == []
+        text = "owner: team-api\n" + "# padding line to force wrapping\n" * 5
+        w.sim.set_file("acme/api", ".github/fleetbot.yml", text)
+        st, _, f = w.c.call("GET", "/repos/acme/api/contents/.github/fleetbot.yml?ref=main", auth=w.auth)
+        assert st == 200 and f["encoding"] == "base64" and "\n" in f["content"]
+        assert all(len(line) <= 60 for line in f["content"].split("\n"))
+        import base64
+        assert base64.b64decode(f["content"].replace("\n", "")).decode() == text and f["size"] == len(text)
+        assert w.c.call("GET", "/repos/acme/api/contents/absent.yml", auth=w.auth)[0] == 404
+        w.sim.set_collaborator("acme/api", "alice", "maintain")
+        st, _, p = w.c.call("GET", "/repos/acme/api/collaborators/alice/permission", auth=w.auth)
+        assert st == 200 and p["permission"] == "write" and p["role_name"] == "maintain"
+        p = w.c.call("GET", "/repos/acme/api/collaborators/shift-author/permission", auth=w.auth)[2]
+        assert p["permission"] == "read"
+        assert w.c.call("GET", "/repos/acme/api/collaborators/ghost-x/permission", auth=w.auth)[0] == 404
+
+
+# ---- rate limits ---------------------------------------------------------------------------
+
+def test_primary_and_secondary_rate_limits():
+    with world() as w:
+        w.sim.set_rate_limit(w.inst, limit=100, remaining=1)
+        st, hdrs, _ = w.c.call("GET", "/repos/acme/api", auth=w.auth)
+        assert st == 200 and hdrs["x-ratelimit-remaining"] == "0" and hdrs["x-ratelimit-limit"] == "100"
+        st, hdrs, body = w.c.call("GET", "/repos/acme/api", auth=w.auth)
+        assert st == 403 and hdrs["x-ratelimit-remaining"] == "0" and int(hdrs["x-ratelimit-reset"]) > time.time()
+        assert body["message"] == f"API rate limit exceeded for installation ID {w.inst}."
+        st, _, rl = w.c.call("GET", "/rate_limit", auth=w.auth)
+        assert st == 200 and rl["resources"]["core"]["remaining"] == 0
+        w.sim.rate_limit_status = 429
+        assert w.c.call("GET", "/repos/acme/api", auth=w.auth)[0] == 429
+        w.sim.set_rate_limit(w.inst, limit=5000, remaining=5000)
+        w.sim.secondary_limit_next(count=1, method="PUT", path_regex=r"/merge$", retry_after=30)
+        w.sim.secondary_limit_next(count=1, retry_after=None)
+        n = w.sim.open_pr("acme/api")
+        st, hdrs, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={})
+        assert st == 403 and hdrs["retry-after"] == "30" and "secondary rate limit" in body["message"]
+        assert int(hdrs["x-ratelimit-remaining"]) > 0
+        st, hdrs, body = w.c.call("GET", "/repos/acme/api", auth=w.auth)
+        assert st == 403 and "retry-after" not in hdrs and "secondary rate limit" in body["message"]
+        assert w.c.call("GET", "/repos/acme/api", auth=w.auth)[0] == 200
+
+
+# ---- harness -----------------------------------------------------------------------------
+
+def test_redis_server_restart_keeps_aof_data():
+    with harness.RedisServer() as r:
+        c = r.client()
+        c.call("XADD", "fleetbot:s", "*", "k", "v")
+        c.call("HSET", "h", "a", "1")
+        c.call("ZADD", "z", "5", "m")
+        c.call("SADD", "s", "x")
+        c.close()
+        port = r.port
+        r.restart()
+        assert r.port == port and r.url == f"redis://127.0.0.1:{port}/0"
+        with r.client() as c:
+            assert c.xlen("fleetbot:s") == 1 and c.xrange("fleetbot:s")[0][1] == {"k": "v"}
+            assert c.hgetall("h") == {"a": "1"} and c.zrange("z") == ["m"] and c.smembers("s") == {"x"}
+            assert c.keys() == ["fleetbot:s", "h", "s", "z"] and c.exists("h") == 1 and c.get("nope") is None
+            try:
+                c.call("NOSUCHCOMMAND")
+                raise AssertionError("expected an error reply")
+            except harness.RedisError:
+                pass
+        r.kill()
+        r.start()
+        with r.client() as c:
+            assert c.xlen("fleetbot:s") == 1
+
+
+def test_wait_until_reports_what_it_waited_for():
+    try:
+        harness.wait_until(lambda: False, timeout=0.2, what="the moon")
+    except AssertionError as exc:
+        assert "the moon" in str(exc)
+    else:
+        raise AssertionError("wait_until did not time out")
+
+
+if __name__ == "__main__":
+    try:
+        harness.run_tests()
+    finally:
+        shutil.rmtree(_KEYDIR, ignore_errors=True)

@@ -1,0 +1,175 @@
+"""JSON shaping for the simulated GitHub: the REST and webhook representations of users,
+repositories, installations, pull requests, check runs/suites and statuses.
+
+Only fields the contract (shared/reference/github-contract.md §2, §4) names, plus a few
+URLs. Callers hold the SimGitHub lock. It never mutates state.
+"""
+from .model import iso, user_id
+
+API = "https://api.github.com"   # only used inside url fields; clients must not follow them
+
+
+def user(login, type_="User"):
+    return {"login": login, "id": user_id(login), "node_id": f"U_{user_id(login)}", "type": type_,
+            "site_admin": False}
+
+
+def repo(sim, r):
+    owner_type = "Organization"
+    inst = sim._installations.get(r.installation_id) if r.installation_id else None
+    if inst is not None:
+        owner_type = inst.account_type
+    own = user(r.owner, owner_type)
+    return {
+        "id": r.id, "node_id": f"R_{r.id}", "name": r.name, "full_name": r.full_name, "owner": own,
+        "private": r.private, "archived": r.archived, "disabled": False, "fork": r.fork,
+        "default_branch": r.default_branch, "allow_auto_merge": r.allow_auto_merge,
+        "visibility": "private" if r.private else "public", "topics": [], "custom_properties": {},
+        "html_url": f"https://github.com/{r.full_name}", "url": f"{API}/repos/{r.full_name}",
+    }
+
+
+def fork_repo(sim, r, fork_owner):
+    out = repo(sim, r)
+    out.update({"id": r.id + 50_000_000, "node_id": f"R_{r.id + 50_000_000}",
+                "full_name": f"{fork_owner}/{r.name}", "owner": user(fork_owner), "fork": True,
+                "html_url": f"https://github.com/{fork_owner}/{r.name}",
+                "url": f"{API}/repos/{fork_owner}/{r.name}"})
+    return out
+
+
+def installation_small(inst_id):
+    return {"id": inst_id, "node_id": f"MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{inst_id}"}
+
+
+def installation(sim, inst):
+    return {
+        "id": inst.id, "node_id": installation_small(inst.id)["node_id"],
+        "account": user(inst.account, inst.account_type), "app_id": sim.app_id, "app_slug": sim.app_slug,
+        "target_type": inst.account_type, "repository_selection": "selected",
+        "permissions": dict(sim.app_permissions), "events": list(sim.app_events),
+        "suspended_at": None, "access_tokens_url": f"{API}/app/installations/{inst.id}/access_tokens",
+    }
+
+
+def label(name):
+    return {"id": user_id("label:" + name), "name": name, "color": "ededed", "default": False,
+            "description": None}
+
+
+def _ref(sim, r, pr, side):
+    if side == "head":
+        ref, sha = pr.head_ref, pr.head_sha
+        rj = fork_repo(sim, r, pr.fork_owner) if pr.fork else repo(sim, r)
+        owner = pr.fork_owner if pr.fork else r.owner
+    else:
+        ref, sha, rj, owner = pr.base_ref, pr.base_sha, repo(sim, r), r.owner
+    return {"label": f"{owner}:{ref}", "ref": ref, "sha": sha, "user": user(owner), "repo": rj}
+
+
+def pull_request(sim, r, pr, mergeable=None, mergeable_state="unknown"):
+    return {
+        "url": f"{API}/repos/{r.full_name}/pulls/{pr.number}", "id": pr.id, "node_id": pr.node_id,
+        "html_url": f"https://github.com/{r.full_name}/pull/{pr.number}", "number": pr.number,
+        "state": pr.state, "locked": False, "title": pr.title, "body": pr.body,
+        "user": user(pr.author, pr.author_type), "labels": [label(n) for n in pr.labels],
+        "draft": pr.draft, "merged": pr.merged, "merged_at": iso(pr.merged_at),
+        "merged_by": user(*pr.merged_by) if pr.merged_by else None,
+        "merge_commit_sha": pr.merge_commit_sha, "mergeable": mergeable, "mergeable_state": mergeable_state,
+        "rebaseable": mergeable, "head": _ref(sim, r, pr, "head"), "base": _ref(sim, r, pr, "base"),
+        "author_association": "COLLABORATOR" if pr.author in r.collaborators else "CONTRIBUTOR",
+        "auto_merge": pr.auto_merge, "created_at": iso(pr.created_at), "updated_at": iso(pr.updated_at),
+        "closed_at": iso(pr.closed_at), "commits": 1, "additions": 1, "deletions": 1, "changed_files": 1,
+    }
+
+
+def pr_ref_small(sim, r, pr):
+    """The short form used in check_run.pull_requests[]."""
+    return {"id": pr.id, "number": pr.number, "url": f"{API}/repos/{r.full_name}/pulls/{pr.number}",
+            "head": {"ref": pr.head_ref, "sha": pr.head_sha,
+                     "repo": {"id": r.id, "name": r.name, "url": f"{API}/repos/{r.full_name}"}},
+            "base": {"ref": pr.base_ref, "sha": pr.base_sha,
+                     "repo": {"id": r.id, "name": r.name, "url": f"{API}/repos/{r.full_name}"}}}
+
+
+def check_pull_requests(sim, r, head_branch):
+    """Open same-repo PRs whose head branch matches; empty for fork heads (head_branch None)."""
+    if head_branch is None:
+        return []
+    return [pr_ref_small(sim, r, pr) for pr in sorted(r.prs.values(), key=lambda p: p.number)
+            if pr.state == "open" and not pr.fork and pr.head_ref == head_branch]
+
+
+def app(sim, app_id, slug):
+    return {"id": app_id, "slug": slug, "node_id": f"A_{app_id}", "name": slug,
+            "owner": user(sim.app_owner, "Organization")}
+
+
+def check_run(sim, r, run):
+    return {
+        "id": run.id, "node_id": f"CR_{run.id}", "name": run.name, "head_sha": run.head_sha,
+        "external_id": run.external_id, "url": f"{API}/repos/{r.full_name}/check-runs/{run.id}",
+        "html_url": f"https://github.com/{r.full_name}/runs/{run.id}", "details_url": run.details_url,
+        "status": run.status, "conclusion": run.conclusion, "started_at": iso(run.started_at),
+        "completed_at": iso(run.completed_at), "output": run.output or
+        {"title": None, "summary": None, "text": None, "annotations_count": 0},
+        "app": app(sim, run.app_id, run.app_slug),
+        "check_suite": {"id": run.suite_id, "head_branch": run.head_branch, "head_sha": run.head_sha},
+        "pull_requests": check_pull_requests(sim, r, run.head_branch),
+    }
+
+
+def check_suite(sim, r, suite_id, runs):
+    first = runs[0]
+    done = all(x.status == "completed" for x in runs)
+    conclusion = None
+    if done:
+        concl = {x.conclusion for x in runs}
+        conclusion = "success"
+        for c in ("failure", "timed_out", "cancelled", "action_required", "neutral"):
+            if c in concl:
+                conclusion = c
+                break
+    return {"id": suite_id, "node_id": f"CS_{suite_id}", "head_branch": first.head_branch,
+            "head_sha": first.head_sha, "status": "completed" if done else "in_progress",
+            "conclusion": conclusion, "before": None, "after": first.head_sha,
+            "app": app(sim, first.app_id, first.app_slug),
+            "pull_requests": check_pull_requests(sim, r, first.head_branch),
+            "latest_check_runs_count": len(runs)}
+
+
+def status(sim, r, st):
+    return {"id": st.id, "node_id": f"SC_{st.id}", "state": st.state, "context": st.context,
+            "description": st.description, "target_url": st.target_url, "creator": user(st.creator),
+            "created_at": iso(st.created_at), "updated_at": iso(st.created_at),
+            "url": f"{API}/repos/{r.full_name}/statuses/{st.sha}", "avatar_url": None}
+
+
+def status_event(sim, r, st):
+    branches = [{"name": b, "commit": {"sha": sha}, "protected": b in r.protection}
+                for b, sha in sorted(r.branches.items()) if sha == st.sha][:10]
+    for pr in r.prs.values():
+        if pr.state == "open" and not pr.fork and pr.head_sha == st.sha and len(branches) < 10:
+            branches.append({"name": pr.head_ref, "commit": {"sha": st.sha}, "protected": False})
+    return {"id": st.id, "sha": st.sha, "name": r.full_name, "context": st.context, "state": st.state,
+            "description": st.description, "target_url": st.target_url, "branches": branches,
+            "commit": {"sha": st.sha, "commit": {"message": "commit"}}, "created_at": iso(st.created_at),
+            "updated_at": iso(st.created_at)}
+
+
+def comment(sim, r, c):
+    return {"id": c.id, "node_id": f"IC_{c.id}", "body": c.body, "user": user(c.user, c.user_type),
+            "author_association": "COLLABORATOR" if c.user in r.collaborators else "NONE",
+            "created_at": iso(c.created_at), "updated_at": iso(c.created_at),
+            "html_url": f"https://github.com/{r.full_name}/pull/{c.number}#issuecomment-{c.id}",
+            "performed_via_github_app": app(sim, sim.app_id, sim.app_slug) if c.user_type == "Bot" else None}
+
+
+def issue_for_pr(sim, r, pr):
+    return {"number": pr.number, "state": pr.state, "title": pr.title, "labels": [label(n) for n in pr.labels],
+            "user": user(pr.author, pr.author_type), "id": pr.id + 1,
+            "pull_request": {"url": f"{API}/repos/{r.full_name}/pulls/{pr.number}",
+                             "html_url": f"https://github.com/{r.full_name}/pull/{pr.number}",
+                             "diff_url": f"https://github.com/{r.full_name}/pull/{pr.number}.diff",
+                             "patch_url": f"https://github.com/{r.full_name}/pull/{pr.number}.patch",
+                             "merged_at": iso(pr.merged_at)}}

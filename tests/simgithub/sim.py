@@ -1,0 +1,803 @@
+"""SimGitHub: the scripting API tests use to build a fake GitHub fleet (installations, repos,
+PRs, checks, statuses, protection, files), drive events (which go out as real signed
+webhooks), inject faults and inspect what the app did (merges, comments, calls).
+
+All state sits behind one lock; webhooks are queued while holding it and sent by the
+Deliverer thread outside it. It models no git history, no reviews and no GraphQL.
+"""
+import collections
+import copy
+import itertools
+import sys
+import threading
+import time
+
+from . import checks, payloads
+from .faults import Faults
+from .model import (STATUS_STATES, CHECK_CONCLUSIONS, PERMISSIONS, CheckRun, Comment, Installation,
+                    PullRequest, Repo, Status, new_sha)
+from .routes import ROUTES
+from .server import ApiError, Server
+from .webhooks import Deliverer
+
+Call = collections.namedtuple("Call", "method path status installation_id")
+
+DEFAULT_PERMISSIONS = {"metadata": "read", "contents": "write", "pull_requests": "write", "issues": "write",
+                       "checks": "write", "statuses": "read", "deployments": "read", "actions": "read",
+                       "administration": "read", "merge_queues": "read"}
+DEFAULT_EVENTS = ["pull_request", "check_run", "check_suite", "status", "deployment_status", "workflow_run",
+                  "issue_comment", "push", "merge_group"]
+KNOWN_APPS = {"github-actions": 15368}
+MAX_CALLS = 200_000
+MAX_DELIVERIES = 50_000
+
+
+class SimGitHub:
+    def __init__(self, app_id=1, app_public_key=None, webhook_url=None, webhook_secret=None, *,
+                 app_slug="fleetbot-sim", app_name=None, client_id=None, webhook_content_type="json",
+                 token_ttl=3600, mergeable_delay=0.3, rate_limit=5000, rate_limit_status=403,
+                 max_body=1 << 20, port=0, hook_id=None, verbose=False):
+        if webhook_content_type not in ("json", "form"):
+            raise ValueError("webhook_content_type must be 'json' or 'form'")
+        self.app_id = int(app_id)
+        self.app_public_key = tuple(app_public_key) if app_public_key else None
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.webhook_content_type = webhook_content_type
+        self.app_slug = app_slug
+        self.app_name = app_name or app_slug
+        self.app_owner = "fleetbot-org"
+        self.client_id = client_id or f"Iv23sim{self.app_id:013d}"
+        self.app_permissions = dict(DEFAULT_PERMISSIONS)
+        self.app_events = list(DEFAULT_EVENTS)
+        self.token_ttl = float(token_ttl)
+        self.token_warmup = 0.0
+        self.mergeable_delay = float(mergeable_delay)
+        self.default_rate_limit = int(rate_limit)
+        self.rate_limit_status = int(rate_limit_status)
+        self.max_body = int(max_body)
+        self.hook_id = hook_id or 400_000_000 + self.app_id
+        self.verbose = verbose
+        self.clock_skew = 0.0
+        self.url = None
+        self._port = port
+        self._lock = threading.RLock()
+        self._id_lock = threading.Lock()
+        self._counters = {}
+        self._installations = {}
+        self._tokens = {}
+        self._tokens_issued = 0
+        self._repos = {}
+        self._repos_ci = {}
+        self._runs = {}          # repo -> [CheckRun]
+        self._statuses = {}      # repo -> [Status]
+        self._suites = {}        # (repo, sha, app_id) -> suite id
+        self._apps = dict(KNOWN_APPS)
+        self._known_users = set()
+        self._merges = []
+        self._calls = collections.deque(maxlen=MAX_CALLS)
+        self._deliveries = collections.deque(maxlen=MAX_DELIVERIES)
+        self._by_guid = {}
+        self._faults = Faults()
+        self._deliverer = Deliverer(self)
+        self._server = None
+        self._thread = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        self._server = Server(("127.0.0.1", self._port), self, ROUTES)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="simgithub-http", daemon=True)
+        self._thread.start()
+        self._deliverer.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self._deliverer.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def bot_login(self):
+        return f"{self.app_slug}[bot]"
+
+    def now(self):
+        return time.time() + self.clock_skew
+
+    def _log(self, text):
+        if self.verbose:
+            print(text, file=sys.stderr, flush=True)
+
+    def _next_id(self, kind):
+        starts = {"installation": 40_000_001, "repo": 700_000_001, "check_run": 9_000_000_001,
+                  "check_suite": 8_000_000_001, "status": 6_000_000_001, "comment": 2_000_000_001,
+                  "delivery": 30_000_000_001, "pr": 1_500_000_001}
+        with self._id_lock:
+            if kind not in self._counters:
+                self._counters[kind] = itertools.count(starts.get(kind, 1))
+            return next(self._counters[kind])
+
+    # ---- lookups (caller holds the lock) ---------------------------------------------------
+    def _repo(self, name):
+        full = self._repos_ci.get(str(name).lower())
+        if full is None:
+            raise KeyError(f"simgithub: unknown repo {name!r}")
+        return self._repos[full]
+
+    def _pr(self, repo, number):
+        r = self._repo(repo)
+        pr = r.prs.get(int(number))
+        if pr is None:
+            raise KeyError(f"simgithub: unknown PR {r.full_name}#{number}")
+        return r, pr
+
+    def _repo_for(self, req, o, r):
+        full = self._repos_ci.get(f"{o}/{r}".lower())
+        repo = self._repos.get(full) if full else None
+        if repo is None or repo.installation_id != req.installation_id:
+            raise ApiError(404, "Not Found")
+        inst = self._installations.get(repo.installation_id)
+        if inst is None or repo.full_name not in inst.repos:
+            raise ApiError(404, "Not Found")
+        if req.token is not None and req.token.repos is not None and repo.full_name not in req.token.repos:
+            raise ApiError(404, "Not Found")
+        return repo
+
+    def _pr_of(self, repo, n):
+        pr = repo.prs.get(int(n))
+        if pr is None:
+            raise ApiError(404, "Not Found")
+        return pr
+
+    def _runs_on(self, repo, sha):
+        return [x for x in self._runs.get(repo.full_name, []) if x.head_sha == sha]
+
+    def _statuses_on(self, repo, sha):
+        return [x for x in self._statuses.get(repo.full_name, []) if x.sha == sha]
+
+    def _suite_id(self, repo, sha, app_id):
+        key = (repo.full_name, sha, app_id)
+        if key not in self._suites:
+            self._suites[key] = self._next_id("check_suite")
+        return self._suites[key]
+
+    def _head_branch_for(self, repo, sha):
+        for pr in sorted(repo.prs.values(), key=lambda p: p.number, reverse=True):
+            if pr.head_sha == sha:
+                return None if pr.fork else pr.head_ref
+        for name, head in repo.branches.items():
+            if head == sha:
+                return name
+        return None
+
+    def _delivery_by_id(self, did):
+        for d in self._deliveries:
+            if d.id == did:
+                return d
+        return None
+
+    def _mergeable_view(self, repo, pr, trigger):
+        if pr.state != "open":
+            return None, "unknown"
+        now = self.now()
+        if pr.mergeable_ready_at is None:
+            if trigger:
+                pr.mergeable_ready_at = now + self.mergeable_delay
+            return None, "unknown"
+        if now < pr.mergeable_ready_at:
+            return None, "unknown"
+        if pr.conflict:
+            return False, "dirty"
+        if pr.draft:
+            return True, "draft"
+        runs, sts = self._runs_on(repo, pr.head_sha), self._statuses_on(repo, pr.head_sha)
+        if checks.unmet_required(repo, pr.base_ref, runs, sts):
+            return True, "blocked"
+        if checks.any_failing(runs, sts):
+            return True, "unstable"
+        return True, "clean"
+
+    def _invalidate(self, pr):
+        pr.mergeable_ready_at = None
+        pr.merge_commit_sha = new_sha()
+        pr.updated_at = self.now()
+
+    # ---- webhooks (caller holds the lock) --------------------------------------------------
+    def _emit(self, event, repo, fields, sender, installation_id=None, action=None):
+        inst_id = installation_id or (repo.installation_id if repo else None)
+        inst = self._installations.get(inst_id) if inst_id else None
+        if inst is None or (repo is not None and repo.full_name not in inst.repos and event != "installation_repositories"):
+            return None
+        payload = {"action": action} if action else {}
+        payload.update(fields)
+        if repo is not None:
+            payload["repository"] = payloads.repo(self, repo)
+        if inst.account_type == "Organization":
+            payload["organization"] = {"login": inst.account, "id": payloads.user(inst.account)["id"],
+                                       "node_id": f"O_{inst.account}"}
+        payload.setdefault("installation", payloads.installation_small(inst.id))
+        payload["sender"] = payloads.user(*sender)
+        d = self._deliverer.build(event, payload, installation_id=inst.id,
+                                  repository_id=repo.id if repo else None)
+        self._by_guid[d.guid] = d
+        self._deliverer.enqueue(d)
+        return d.guid
+
+    def _emit_pr(self, repo, pr, action, sender, **extra):
+        fields = {"number": pr.number, "pull_request": payloads.pull_request(self, repo, pr)}
+        fields.update(extra)
+        return self._emit("pull_request", repo, fields, sender, action=action)
+
+    def _emit_push(self, repo, branch, before, after, pusher, message, modified=()):
+        now_commit = {"id": after, "tree_id": new_sha(), "distinct": True, "message": message,
+                      "timestamp": payloads.iso(self.now()),
+                      "author": {"name": pusher[0], "email": f"{pusher[0]}@users.noreply.github.com",
+                                 "username": pusher[0]},
+                      "committer": {"name": "GitHub", "email": "noreply@github.com", "username": "web-flow"},
+                      "added": [], "removed": [], "modified": list(modified)}
+        fields = {"ref": f"refs/heads/{branch}", "before": before or "0" * 40, "after": after,
+                  "created": before is None, "deleted": False, "forced": False, "base_ref": None,
+                  "compare": f"https://github.com/{repo.full_name}/compare/{(before or '0' * 40)[:12]}...{after[:12]}",
+                  "commits": [now_commit], "head_commit": now_commit,
+                  "pusher": {"name": pusher[0], "email": f"{pusher[0]}@users.noreply.github.com"}}
+        return self._emit("push", repo, fields, pusher)
+
+    def _check_run_events(self, repo, run, created, sender):
+        if created:
+            self._emit("check_run", repo, {"check_run": payloads.check_run(self, repo, run)}, sender,
+                       action="created")
+        if run.status == "completed":
+            self._emit("check_run", repo, {"check_run": payloads.check_run(self, repo, run)}, sender,
+                       action="completed")
+            suite = [x for x in self._runs.get(repo.full_name, []) if x.suite_id == run.suite_id]
+            if all(x.status == "completed" for x in suite):
+                self._emit("check_suite", repo, {"check_suite": payloads.check_suite(self, repo, run.suite_id,
+                                                                                      suite)},
+                           sender, action="completed")
+
+    def _record_delivery(self, d):
+        with self._lock:
+            self._deliveries.append(d)
+
+    def _redeliver(self, d):
+        again = copy.copy(d)
+        again.id = self._next_id("delivery")
+        again.redelivery = True
+        again.headers = dict(d.headers)
+        again.delivered_at, again.status_code, again.status, again.duration = None, 0, "pending", 0.0
+        self._deliverer.enqueue(again)
+        return again
+
+    def _record_call(self, method, path, status, installation_id, query, charged):
+        with self._lock:
+            self._calls.append(Call(method, path, status, installation_id))
+
+    # ---- state changes used by routes and scripting (caller holds the lock) ----------------
+    def _do_merge(self, repo, pr, by, method, sha_sent, title=None, message=None, record=True):
+        now = self.now()
+        merge_sha = new_sha()
+        before = repo.branches.get(pr.base_ref)
+        pr.state, pr.merged, pr.merged_at, pr.closed_at, pr.updated_at = "closed", True, now, now, now
+        pr.merged_by, pr.merge_commit_sha = by, merge_sha
+        repo.branches[pr.base_ref] = merge_sha
+        if record:
+            self._merges.append({"repo": repo.full_name, "number": pr.number, "sha_sent": sha_sent,
+                                 "head_sha": pr.head_sha, "merge_commit_sha": merge_sha,
+                                 "merge_method": method, "commit_title": title, "commit_message": message,
+                                 "at": now})
+        self._emit_pr(repo, pr, "closed", by)
+        self._emit_push(repo, pr.base_ref, before, merge_sha, by,
+                        title or f"Merge pull request #{pr.number} from {pr.head_ref}")
+        for other in repo.prs.values():
+            if other.state == "open" and other.base_ref == pr.base_ref:
+                other.base_sha = merge_sha
+                self._invalidate(other)
+        return merge_sha
+
+    def _add_comment(self, repo, pr, body, user, user_type):
+        c = Comment(self._next_id("comment"), pr.number, body, user, user_type, self.now())
+        repo.comments.append(c)
+        self._emit("issue_comment", repo, {"issue": payloads.issue_for_pr(self, repo, pr),
+                                           "comment": payloads.comment(self, repo, c)},
+                   (user, user_type), action="created")
+        return c
+
+    def _label(self, repo, pr, name, add, sender):
+        if add == (name in pr.labels):
+            return
+        if add:
+            pr.labels.append(name)
+        else:
+            pr.labels.remove(name)
+        pr.updated_at = self.now()
+        self._emit_pr(repo, pr, "labeled" if add else "unlabeled", sender, label=payloads.label(name))
+
+    def app_id_for(self, slug):
+        """The numeric id of the (CI) app called `slug`; stable within one sim."""
+        with self._lock:
+            if slug == self.app_slug:
+                return self.app_id
+            if slug not in self._apps:
+                self._apps[slug] = 900_001 + len(self._apps)
+            return self._apps[slug]
+
+    # ---- scripting: fleet ------------------------------------------------------------------
+    def add_installation(self, account, account_type="Organization", rate_limit=None):
+        with self._lock:
+            inst = Installation(self._next_id("installation"), account, account_type,
+                                rate_limit=rate_limit or self.default_rate_limit)
+            self._installations[inst.id] = inst
+            self._known_users.add(account)
+            self._emit("installation", None, {"installation": payloads.installation(self, inst),
+                                              "repositories": [], "requester": None},
+                       (f"{account}-admin", "User"), installation_id=inst.id, action="created")
+            return inst.id
+
+    def remove_installation(self, installation):
+        with self._lock:
+            inst = self._installations[installation]
+            self._emit("installation", None, {"installation": payloads.installation(self, inst),
+                                              "repositories": [self._repo_small(self._repos[n])
+                                                               for n in sorted(inst.repos)]},
+                       (f"{inst.account}-admin", "User"), installation_id=inst.id, action="deleted")
+            del self._installations[installation]
+            for name in inst.repos:
+                self._repos[name].installation_id = None
+
+    def _repo_small(self, r):
+        return {"id": r.id, "node_id": f"R_{r.id}", "name": r.name, "full_name": r.full_name,
+                "private": r.private}
+
+    def add_repo(self, full_name, installation=None, default_branch="main", private=True):
+        owner, _, name = full_name.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError("repo must be 'owner/name'")
+        with self._lock:
+            if full_name.lower() in self._repos_ci:
+                raise ValueError(f"repo {full_name} exists")
+            r = Repo(self._next_id("repo"), owner, name, default_branch, installation, private=private)
+            r.branches[default_branch] = new_sha()
+            self._repos[full_name] = r
+            self._repos_ci[full_name.lower()] = full_name
+            self._known_users.add(owner)
+            if installation is not None:
+                inst = self._installations[installation]
+                inst.repos.add(full_name)
+                self._emit("installation_repositories", None,
+                           {"installation": payloads.installation(self, inst), "repository_selection": "selected",
+                            "repositories_added": [self._repo_small(r)], "repositories_removed": []},
+                           (f"{inst.account}-admin", "User"), installation_id=inst.id, action="added")
+            return full_name
+
+    def remove_repo(self, repo):
+        with self._lock:
+            r = self._repo(repo)
+            inst = self._installations.get(r.installation_id)
+            if inst is None:
+                return
+            inst.repos.discard(r.full_name)
+            r.installation_id = None
+            self._emit("installation_repositories", None,
+                       {"installation": payloads.installation(self, inst), "repository_selection": "selected",
+                        "repositories_added": [], "repositories_removed": [self._repo_small(r)]},
+                       (f"{inst.account}-admin", "User"), installation_id=inst.id, action="removed")
+
+    def set_protection(self, repo, branch, contexts=(), checks=(), enforcement_level="non_admins", strict=False):
+        """Classic branch protection with required status checks (checks: [{context, app_id}])."""
+        with self._lock:
+            r = self._repo(repo)
+            r.branches.setdefault(branch, new_sha())
+            r.protection[branch] = {"contexts": list(contexts), "enforcement_level": enforcement_level,
+                                    "checks": [{"context": c["context"], "app_id": c.get("app_id")} for c in checks],
+                                    "strict": strict}
+            self._invalidate_base(r, branch)
+
+    def clear_protection(self, repo, branch):
+        with self._lock:
+            r = self._repo(repo)
+            r.protection.pop(branch, None)
+            self._invalidate_base(r, branch)
+
+    def set_ruleset_checks(self, repo, branch, contexts, integration_id=None, source_type="Repository",
+                           source=None, strict=False):
+        """Replace the required_status_checks ruleset rule for `branch` ("~ALL" = every branch)."""
+        with self._lock:
+            r = self._repo(repo)
+            rules = [x for x in r.rules.get(branch, []) if x.get("type") != "required_status_checks"]
+            if contexts:
+                req = [{"context": c} if integration_id is None else {"context": c, "integration_id": integration_id}
+                       for c in contexts]
+                rules.append({"type": "required_status_checks",
+                              "parameters": {"strict_required_status_checks_policy": strict,
+                                             "do_not_enforce_on_create": False,
+                                             "required_status_checks": req},
+                              "ruleset_source_type": source_type,
+                              "ruleset_source": source or (r.full_name if source_type == "Repository" else r.owner),
+                              "ruleset_id": self._next_id("ruleset")})
+            r.rules[branch] = rules
+            self._invalidate_base(r, branch)
+
+    def set_rules(self, repo, branch, rules):
+        """Set the raw active rules for `branch` (list of dicts as GET rules/branches returns)."""
+        with self._lock:
+            r = self._repo(repo)
+            r.rules[branch] = [dict(x) for x in rules]
+            self._invalidate_base(r, branch)
+
+    def set_merge_queue(self, repo, on=True, branch=None):
+        """Queue-only repo: REST merge answers 405 and the rules list a merge_queue rule."""
+        with self._lock:
+            r = self._repo(repo)
+            branch = branch or r.default_branch
+            r.merge_queue_only = on
+            rules = [x for x in r.rules.get(branch, []) if x.get("type") != "merge_queue"]
+            if on:
+                rules.append({"type": "merge_queue", "parameters": {
+                    "merge_method": "MERGE", "grouping_strategy": "ALLGREEN", "max_entries_to_build": 5,
+                    "min_entries_to_merge": 1, "max_entries_to_merge": 5, "min_entries_to_merge_wait_minutes": 5,
+                    "check_response_timeout_minutes": 60},
+                    "ruleset_source_type": "Repository", "ruleset_source": r.full_name,
+                    "ruleset_id": self._next_id("ruleset")})
+            r.rules[branch] = rules
+
+    def set_allowed_merge_methods(self, repo, methods):
+        with self._lock:
+            self._repo(repo).allowed_merge_methods = tuple(methods)
+
+    def set_collaborator(self, repo, user, permission):
+        if permission not in PERMISSIONS:
+            raise ValueError(f"permission must be one of {PERMISSIONS}")
+        with self._lock:
+            self._repo(repo).collaborators[user] = permission
+            self._known_users.add(user)
+
+    def add_user(self, login):
+        """Make `login` exist (permission endpoint answers read instead of 404)."""
+        with self._lock:
+            self._known_users.add(login)
+
+    def set_file(self, repo, path, text, branch=None):
+        with self._lock:
+            r = self._repo(repo)
+            data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+            r.files[(branch or r.default_branch, path.strip("/"))] = data
+
+    def delete_file(self, repo, path, branch=None):
+        with self._lock:
+            r = self._repo(repo)
+            r.files.pop((branch or r.default_branch, path.strip("/")), None)
+
+    def set_app_permission(self, name, level):
+        """E.g. set_app_permission("workflows", "write") lets merges of workflow-touching PRs pass."""
+        with self._lock:
+            if level is None:
+                self.app_permissions.pop(name, None)
+            else:
+                self.app_permissions[name] = level
+
+    # ---- scripting: pull requests ----------------------------------------------------------
+    def open_pr(self, repo, labels=(), draft=False, base=None, head_ref=None, conflict=False, fork=False,
+                author="shift-author", author_type="User", title=None, body="", touches_workflows=False,
+                labeled_events=True):
+        """Open a PR (sends pull_request opened, then labeled per label); returns its number."""
+        with self._lock:
+            r = self._repo(repo)
+            number = r.next_number
+            r.next_number += 1
+            base = base or r.default_branch
+            if base not in r.branches:
+                r.branches[base] = new_sha()
+            now = self.now()
+            pr = PullRequest(id=self._next_id("pr"), number=number, node_id=f"PR_kwDOsim{r.id}_{number}",
+                             title=title or f"Automated change #{number}", body=body, author=author,
+                             author_type=author_type, head_ref=head_ref or f"shift/change-{number}",
+                             head_sha=new_sha(), base_ref=base, base_sha=r.branches[base], labels=[],
+                             draft=draft, conflict=conflict, fork=fork,
+                             fork_owner=(f"{author}-fork" if fork else None), touches_workflows=touches_workflows,
+                             created_at=now, updated_at=now, merge_commit_sha=new_sha())
+            r.prs[number] = pr
+            if not fork:
+                r.branches[pr.head_ref] = pr.head_sha
+            self._known_users.add(author)
+            if not labeled_events:
+                pr.labels.extend(labels)
+            self._emit_pr(r, pr, "opened", (author, author_type))
+            if labeled_events:
+                for name in labels:
+                    self._label(r, pr, name, add=True, sender=(author, author_type))
+            return number
+
+    def add_label(self, repo, number, name, by="shift-author"):
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            self._label(r, pr, name, add=True, sender=(by, "User"))
+
+    def remove_label(self, repo, number, name, by="shift-author"):
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            self._label(r, pr, name, add=False, sender=(by, "User"))
+
+    def push_to_pr(self, repo, number, conflict=None, by=None):
+        """New head commit on the PR (sends synchronize); returns the new head sha."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            before, pr.head_sha = pr.head_sha, new_sha()
+            if conflict is not None:
+                pr.conflict = conflict
+            if not pr.fork:
+                r.branches[pr.head_ref] = pr.head_sha
+            self._invalidate(pr)
+            self._emit_pr(r, pr, "synchronize", (by or pr.author, "User"), before=before, after=pr.head_sha)
+            return pr.head_sha
+
+    def set_draft(self, repo, number, draft):
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            if pr.draft == bool(draft):
+                return
+            pr.draft = bool(draft)
+            self._invalidate(pr)
+            self._emit_pr(r, pr, "converted_to_draft" if draft else "ready_for_review", (pr.author, pr.author_type))
+
+    def set_conflict(self, repo, number, conflict=True):
+        """Flip the PR's conflict flag (no webhook; mergeable is recomputed on the next GET)."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            pr.conflict = bool(conflict)
+            self._invalidate(pr)
+
+    def close_pr(self, repo, number, by=None):
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            if pr.state != "open":
+                return
+            pr.state, pr.closed_at = "closed", self.now()
+            self._emit_pr(r, pr, "closed", (by or pr.author, "User"))
+
+    def reopen_pr(self, repo, number, by=None):
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            if pr.state == "open" or pr.merged:
+                return
+            pr.state, pr.closed_at = "open", None
+            self._invalidate(pr)
+            self._emit_pr(r, pr, "reopened", (by or pr.author, "User"))
+
+    def merge_pr(self, repo, number, by="alice"):
+        """A human merges the PR in the UI (not recorded in sim.merges); returns the merge sha."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            if pr.state != "open":
+                raise ValueError("PR is not open")
+            return self._do_merge(r, pr, (by, "User"), "merge", None, record=False)
+
+    def edit_pr_base(self, repo, number, base, by=None):
+        """Retarget the PR (sends pull_request edited with changes.base)."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            r.branches.setdefault(base, new_sha())
+            changes = {"base": {"ref": {"from": pr.base_ref}, "sha": {"from": pr.base_sha}}}
+            pr.base_ref, pr.base_sha = base, r.branches[base]
+            self._invalidate(pr)
+            self._emit_pr(r, pr, "edited", (by or pr.author, "User"), changes=changes)
+
+    def add_comment(self, repo, number, body, user="alice", user_type="User"):
+        """Someone comments on the PR (issue_comment created); returns the comment id."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            self._known_users.add(user)
+            return self._add_comment(r, pr, body, user, user_type).id
+
+    def push_to_branch(self, repo, branch=None, files=None, by="alice"):
+        """Push a commit to a branch (push event); open PRs against it recompute mergeable.
+        `files` ({path: text}) are written on that branch and listed as modified."""
+        with self._lock:
+            r = self._repo(repo)
+            branch = branch or r.default_branch
+            before, after = r.branches.get(branch), new_sha()
+            r.branches[branch] = after
+            for path, text in (files or {}).items():
+                r.files[(branch, path.strip("/"))] = text.encode("utf-8") if isinstance(text, str) else text
+            self._emit_push(r, branch, before, after, (by, "User"), "Direct push", modified=sorted(files or {}))
+            self._invalidate_base(r, branch)
+            return after
+
+    def _invalidate_base(self, r, branch):
+        for pr in r.prs.values():
+            if pr.state == "open" and pr.base_ref == branch:
+                pr.base_sha = r.branches.get(branch, pr.base_sha)
+                self._invalidate(pr)
+
+    # ---- scripting: checks and statuses ----------------------------------------------------
+    def start_check(self, repo, sha, name, app_id=None, app_slug="ci"):
+        """A CI check run starts (check_run created, in_progress); returns its id."""
+        with self._lock:
+            r = self._repo(repo)
+            app_id = app_id or self.app_id_for(app_slug)
+            run = CheckRun(self._next_id("check_run"), r.full_name, name, sha, self._head_branch_for(r, sha),
+                           "in_progress", None, self.now(), None, app_id, app_slug,
+                           self._suite_id(r, sha, app_id))
+            self._runs.setdefault(r.full_name, []).append(run)
+            self._check_run_events(r, run, created=True, sender=(f"{app_slug}[bot]", "Bot"))
+            return run.id
+
+    def complete_check(self, repo, sha, name, conclusion="success", app_id=None, app_slug="ci",
+                       details_url=None, output=None):
+        """Complete the in-progress run `name` on `sha`, or create it completed (check_run created +
+        completed, then check_suite completed when the suite is done); returns the run id."""
+        if conclusion not in CHECK_CONCLUSIONS:
+            raise ValueError(f"conclusion must be one of {CHECK_CONCLUSIONS}")
+        with self._lock:
+            r = self._repo(repo)
+            app_id = app_id or self.app_id_for(app_slug)
+            now = self.now()
+            open_runs = [x for x in self._runs_on(r, sha)
+                         if x.name == name and x.app_id == app_id and x.status != "completed"]
+            if open_runs:
+                run = max(open_runs, key=lambda x: x.id)
+                created = False
+            else:
+                run = CheckRun(self._next_id("check_run"), r.full_name, name, sha, self._head_branch_for(r, sha),
+                               "completed", None, now, None, app_id, app_slug, self._suite_id(r, sha, app_id))
+                self._runs.setdefault(r.full_name, []).append(run)
+                created = True
+            run.status, run.conclusion, run.completed_at = "completed", conclusion, now
+            run.details_url = details_url or run.details_url
+            run.output = output or run.output
+            self._check_run_events(r, run, created=created, sender=(f"{app_slug}[bot]", "Bot"))
+            return run.id
+
+    def set_status(self, repo, sha, context, state, description=None, target_url=None, creator="ci-bot"):
+        """A commit status (status event, no action); returns its id."""
+        if state not in STATUS_STATES:
+            raise ValueError(f"state must be one of {STATUS_STATES}")
+        with self._lock:
+            r = self._repo(repo)
+            st = Status(self._next_id("status"), r.full_name, sha, context, state, description, target_url,
+                        creator, self.now())
+            self._statuses.setdefault(r.full_name, []).append(st)
+            self._emit("status", r, payloads.status_event(self, r, st), (creator, "User"))
+            return st.id
+
+    # ---- scripting: limits and faults ------------------------------------------------------
+    def set_rate_limit(self, installation, limit=None, remaining=None, reset_in=None):
+        """Primary budget of one installation; remaining=0 makes the next counted call 403/429."""
+        with self._lock:
+            inst = self._installations[installation]
+            now = self.now()
+            if now >= inst.rate_reset:
+                inst.rate_used, inst.rate_reset = 0, int(now) + 3600
+            if limit is not None:
+                inst.rate_limit = int(limit)
+            if remaining is not None:
+                inst.rate_used = max(0, inst.rate_limit - int(remaining))
+            if reset_in is not None:
+                inst.rate_reset = int(now + reset_in)
+
+    def fail_next(self, method, path_regex, status, body=None, headers=None, count=1, apply=False):
+        """Answer the next `count` requests matching method (None = any) and path regex (re.search)
+        with `status`; apply=True performs the real effect first (e.g. merged, then 502)."""
+        self._faults.fail_next(method, path_regex, status, body, headers, count, apply)
+
+    def delay_next(self, method, path_regex, seconds, count=1):
+        self._faults.delay_next(method, path_regex, seconds, count)
+
+    def secondary_limit_next(self, count=1, method=None, path_regex=None, retry_after=60, status=403):
+        """The next matching requests answer a secondary rate limit (retry_after=None: no header)."""
+        self._faults.secondary_limit_next(count, method, path_regex, retry_after, status)
+
+    def clear_faults(self):
+        self._faults.clear()
+
+    def set_token_warmup(self, seconds):
+        """New installation tokens answer 401 Bad credentials during their first `seconds`."""
+        self.token_warmup = float(seconds)
+
+    def expire_tokens(self):
+        with self._lock:
+            for tok in self._tokens.values():
+                tok.expires = min(tok.expires, self.now() - 1)
+
+    def set_clock_skew(self, seconds):
+        """GitHub's clock = local clock + seconds (JWT checks, Date header, timestamps)."""
+        self.clock_skew = float(seconds)
+
+    # ---- scripting: webhook delivery controls ----------------------------------------------
+    def pause_webhooks(self):
+        self._deliverer.pause()
+
+    def resume_webhooks(self, order="fifo"):
+        self._deliverer.resume(order)
+
+    def drop_next_webhooks(self, n, record=True):
+        """Lose the next n deliveries; record=True lists them as failed in /app/hook/deliveries."""
+        self._deliverer.drop_next(n, record)
+
+    def redeliver(self, guid):
+        """Send a delivery again with the same GUID (redelivery: true), as the UI button does."""
+        with self._lock:
+            d = self._by_guid.get(guid)
+            if d is None:
+                raise KeyError(f"simgithub: unknown delivery guid {guid}")
+            self._redeliver(d)
+
+    def wait_webhooks_idle(self, timeout=10.0):
+        """True once nothing is queued or in flight (False on timeout, e.g. while paused)."""
+        return self._deliverer.wait_idle(timeout)
+
+    def webhooks_pending(self):
+        return self._deliverer.pending()
+
+    # ---- inspection ------------------------------------------------------------------------
+    def deliveries(self, event=None):
+        with self._lock:
+            return [{"id": d.id, "guid": d.guid, "event": d.event, "action": d.action,
+                     "status_code": d.status_code, "status": d.status, "redelivery": d.redelivery,
+                     "delivered_at": d.delivered_at, "installation_id": d.installation_id}
+                    for d in self._deliveries if event is None or d.event == event]
+
+    @property
+    def merges(self):
+        with self._lock:
+            return [dict(m) for m in self._merges]
+
+    def pr(self, repo, number):
+        """The PR as REST would show it (does not start a mergeability computation)."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            mergeable, state = self._mergeable_view(r, pr, trigger=False)
+            return payloads.pull_request(self, r, pr, mergeable, state)
+
+    def head_sha(self, repo, number):
+        with self._lock:
+            return self._pr(repo, number)[1].head_sha
+
+    def branch_sha(self, repo, branch=None):
+        with self._lock:
+            r = self._repo(repo)
+            return r.branches[branch or r.default_branch]
+
+    def comments(self, repo, number):
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            return [{"id": c.id, "body": c.body, "user": c.user, "user_type": c.user_type, "created_at": c.created_at}
+                    for c in r.comments if c.number == pr.number]
+
+    def check_runs(self, repo, sha):
+        with self._lock:
+            r = self._repo(repo)
+            return [payloads.check_run(self, r, x) for x in sorted(self._runs_on(r, sha), key=lambda x: x.id)]
+
+    def statuses(self, repo, sha):
+        with self._lock:
+            r = self._repo(repo)
+            return [payloads.status(self, r, x) for x in sorted(self._statuses_on(r, sha), key=lambda x: x.id)]
+
+    def installation_of(self, repo):
+        with self._lock:
+            return self._repo(repo).installation_id
+
+    @property
+    def tokens_issued(self):
+        with self._lock:
+            return self._tokens_issued
+
+    def calls(self, method=None, path_regex=None):
+        import re
+        rx = re.compile(path_regex) if path_regex else None
+        with self._lock:
+            return [c for c in self._calls
+                    if (method is None or c.method == method.upper()) and (rx is None or rx.search(c.path))]
+
+    def reset_calls(self):
+        with self._lock:
+            self._calls.clear()
