@@ -25,6 +25,7 @@
 #include "policies/gates.h"
 #include "redis.h"
 #include "store.h"
+#include "timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@
 #define SHIFT_LABEL_PREFIX       "fleetbot/shift:"
 #define RETRY_TRANSIENT_MS       10000
 #define MERGE_UNKNOWN_RECHECK_MS 2000
+/* A merge call outlives its HTTP timeout (30 s) by no more than this: until then another
+ * process's unanswered merge of the same head may still land, so nobody sends a second. */
+#define MERGE_IN_FLIGHT_MS 35000
 
 enum { F_RUNS, F_STATUS, F_BRANCH, F_RULES, F_COUNT };
 
@@ -46,6 +50,8 @@ struct evaluation {
     char prkey[300];
     int64_t now;
     int mergeable_attempts;
+    char merge_sent_sha[48]; /* a merge call sent by some process and not answered yet */
+    int64_t merge_sent_at;   /* real-time ms */
     int merge_refusals;
     char *prev_decision;
     char *prev_reason;
@@ -62,17 +68,6 @@ struct evaluation {
 static const char *fetch_names[F_COUNT] = {"check runs", "combined status", "branch protection",
                                            "rules"};
 
-/* KEYS: merge record, merge stream, tracked set. ARGV: repo, pr, head, merge sha, shift,
- * merged_at, by, method. Records a merge once, whoever sees it first. */
-static const char LUA_RECORD_MERGE[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
-    "redis.call('HSET', KEYS[1], 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
-    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], 'method', "
-    "ARGV[8]) "
-    "redis.call('XADD', KEYS[2], '*', 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
-    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7]) "
-    "redis.call('SREM', KEYS[3], ARGV[2]) return 1";
-
 static void eval_finish(struct evaluation *ev, int64_t next_due)
 {
     evalq_job_done(ev->job, next_due);
@@ -87,7 +82,7 @@ static void eval_finish(struct evaluation *ev, int64_t next_due)
 
 /* Labels for on_redis_logged (its priv is not const). */
 static char w_untrack[] = "untrack", w_merge[] = "merge record", w_decision[] = "decision",
-            w_tracking[] = "tracking", w_sha[] = "sha index";
+            w_tracking[] = "tracking", w_sha[] = "sha index", w_inflight[] = "merge in flight";
 
 static void on_redis_logged(redisReply *reply, void *priv)
 {
@@ -96,12 +91,20 @@ static void on_redis_logged(redisReply *reply, void *priv)
         log_warn("redis write failed what=%s error=%s", what, fb_redis_reply_error_text(reply));
 }
 
+/* When a rate-limited call may be made again, on the policy clock: GitHub's reset is in
+ * real time, while the evaluation queue is scored in policy time (FLEETBOT_NOW). */
+static int64_t rate_limit_due(const struct evaluation *ev, const struct fb_error *err)
+{
+    int64_t wait = err->retry_at_ms > 0 ? err->retry_at_ms - time_real_ms() : 60000;
+    return ev->now + (wait > 1000 ? wait : 1000);
+}
+
 /* A failed GitHub call: when to look again, and what to tell the operator. */
 static void eval_fail(struct evaluation *ev, const char *what, const struct fb_error *err)
 {
     int64_t next = 0;
     if (err->code == FB_ERR_RATE_LIMITED)
-        next = err->retry_at_ms > ev->now ? err->retry_at_ms : ev->now + 60000;
+        next = rate_limit_due(ev, err);
     else if (fb_err_is_transient(err->code))
         next = ev->now + RETRY_TRANSIENT_MS;
     if (err->code == FB_ERR_NOT_FOUND && ev->pr == NULL) {
@@ -117,45 +120,33 @@ static void eval_fail(struct evaluation *ev, const char *what, const struct fb_e
 
 static void find_shift(struct evaluation *ev)
 {
-    size_t plen = strlen(SHIFT_LABEL_PREFIX);
-    for (size_t i = 0; i < ev->facts.nlabels; i++) {
-        if (strncasecmp(ev->facts.labels[i], SHIFT_LABEL_PREFIX, plen) == 0) {
-            snprintf(ev->shift, sizeof(ev->shift), "%s", ev->facts.labels[i] + plen);
+    for (size_t i = 0; i < ev->facts.nlabels; i++)
+        if (store_shift_from_label(ev->facts.labels[i], ev->shift, sizeof(ev->shift)))
             return;
-        }
-    }
 }
 
 static void record_merge(struct evaluation *ev, const char *merge_sha, int64_t merged_at,
                          const char *by)
 {
-    char mkey[300], nbuf[24], at[24];
-    store_key_merge(mkey, sizeof(mkey), ev->repo, ev->number);
-    snprintf(nbuf, sizeof(nbuf), "%lld", (long long)ev->number);
-    snprintf(at, sizeof(at), "%lld", (long long)merged_at);
-    char tracked[300];
-    snprintf(tracked, sizeof(tracked), "fb:tracked:%s", ev->repo);
-    const char *argv[] = {"EVAL",
-                          LUA_RECORD_MERGE,
-                          "3",
-                          mkey,
-                          KEY_MERGES,
-                          tracked,
-                          ev->repo,
-                          nbuf,
-                          ev->facts.head_sha ? ev->facts.head_sha : "",
-                          merge_sha ? merge_sha : "",
-                          ev->shift,
-                          at,
-                          by,
-                          ev->app->settings.merge_method};
-    size_t lens[sizeof(argv) / sizeof(argv[0])];
-    for (size_t i = 0; i < sizeof(argv) / sizeof(argv[0]); i++)
-        lens[i] = strlen(argv[i]);
-    if (fb_redis_command_argv(ev->app->redis, on_redis_logged, w_merge,
-                              (int)(sizeof(argv) / sizeof(argv[0])), argv, lens) != 0)
-        log_error("merge not recorded (redis unavailable) repo=%s pr=%lld merge_sha=%s", ev->repo,
-                  (long long)ev->number, merge_sha ? merge_sha : "?");
+    struct store_merge m = {
+        .repo = ev->repo,
+        .number = ev->number,
+        .head_sha = ev->facts.head_sha,
+        .merge_sha = merge_sha,
+        .shift = ev->shift,
+        .merged_at = merged_at,
+        .by = by,
+        .method = strcmp(by, "fleetbot") == 0 ? ev->app->settings.merge_method : "",
+    };
+    char keybufs[3 * STORE_JOB_MAX];
+    const char *argv[STORE_MERGE_ARGC];
+    size_t lens[STORE_MERGE_ARGC];
+    if (store_merge_argv(&m, keybufs, argv, lens) != 0 ||
+        fb_redis_command_argv(ev->app->redis, on_redis_logged, w_merge, STORE_MERGE_ARGC, argv,
+                              lens) != 0)
+        log_error("merge not recorded (redis unavailable) repo=%s pr=%lld merge_sha=%s; the "
+                  "pull_request.closed event records it",
+                  ev->repo, (long long)ev->number, merge_sha ? merge_sha : "?");
 }
 
 /* Writes the decision and its trace to fb:pr:<repo>#<n>; logs when it changed. */
@@ -217,6 +208,9 @@ static void set_tracking(struct evaluation *ev, bool tracked)
 static void on_merged(const struct gh_response *resp, const struct fb_error *err, void *priv)
 {
     struct evaluation *ev = priv;
+    /* answered, whatever the answer: the call is no longer in flight */
+    fb_redis_command(ev->app->redis, on_redis_logged, w_inflight,
+                     "HDEL %s merge_sent_sha merge_sent_at", ev->prkey);
     const char *msg = resp && resp->message ? resp->message : "";
     if (err->code == 0) {
         const char *sha = json_path_str(resp->json, "sha");
@@ -247,14 +241,17 @@ static void on_merged(const struct gh_response *resp, const struct fb_error *err
                err->code == FB_ERR_INVALID) {
         snprintf(reason, sizeof(reason), "GitHub refused the merge (%d): %s", err->http_status,
                  msg[0] ? msg : err->msg);
-        /* GitHub's view can lag ours (a check just completed): look twice more, then wait
+        /* Another replica may just have merged it, or GitHub's view lags ours (a check
+         * just completed): read the PR again at once, then twice more slowly, then wait
          * for an event rather than poll */
         ev->merge_refusals++;
-        if (ev->merge_refusals <= 2)
-            next = ev->now + 30000LL * ev->merge_refusals;
+        if (ev->merge_refusals == 1)
+            next = ev->now + 2000; /* a fresh read first: was it merged meanwhile? */
+        else if (ev->merge_refusals <= 3)
+            next = ev->now + 30000LL * (ev->merge_refusals - 1);
     } else if (err->code == FB_ERR_RATE_LIMITED) {
         snprintf(reason, sizeof(reason), "GitHub rate limit reached; merging when it resets");
-        next = err->retry_at_ms > ev->now ? err->retry_at_ms : ev->now + 60000;
+        next = rate_limit_due(ev, err);
     } else {
         /* 5xx, timeout, network: the merge may or may not have happened. Never merge
          * again on a guess: the next evaluation re-reads the PR first. */
@@ -277,6 +274,10 @@ static void merge(struct evaluation *ev)
              ev->app->settings.merge_method);
     struct gh_request req = {
         .method = "PUT", .path = path, .installation_id = ev->installation, .body = body};
+    /* Written before the call on the same connection, so it lands first. */
+    fb_redis_command(ev->app->redis, on_redis_logged, w_inflight,
+                     "HSET %s merge_sent_sha %s merge_sent_at %lld", ev->prkey, ev->facts.head_sha,
+                     (long long)time_real_ms());
     if (gh_request_send(ev->app->gh, &req, on_merged, ev) != 0) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client unavailable");
@@ -294,6 +295,17 @@ static void decide(struct evaluation *ev)
                           strcmp(d->gates[d->deciding_gate].gate, "mergeable") == 0;
     ev->mergeable_attempts = mergeable_wait ? ev->mergeable_attempts + 1 : 0;
     if (d->kind == DECISION_MERGE) {
+        int64_t since = time_real_ms() - ev->merge_sent_at;
+        if (strcmp(ev->merge_sent_sha, ev->facts.head_sha) == 0 && since >= 0 &&
+            since < MERGE_IN_FLIGHT_MS) {
+            /* a process that died (or lost its lease) sent this merge and its answer is
+             * unknown: its pull_request.closed event settles it, or we look again */
+            record_decision(ev, "wait",
+                            "a merge of this head is already in flight (sent by a process that "
+                            "lost its lease); looking again once it must have been answered");
+            eval_finish(ev, ev->now + (MERGE_IN_FLIGHT_MS - since));
+            return;
+        }
         merge(ev);
         return;
     }
@@ -474,7 +486,7 @@ static char *reply_str(redisReply *r)
 static void on_loaded(redisReply *reply, void *priv)
 {
     struct evaluation *ev = priv;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
         eval_fail(ev, "its stored state", &e);
@@ -484,6 +496,15 @@ static void on_loaded(redisReply *reply, void *priv)
     ev->merge_refusals = reply_int(reply->element[1]);
     ev->prev_decision = reply_str(reply->element[2]);
     ev->prev_reason = reply_str(reply->element[3]);
+    redisReply *sent = reply->element[4];
+    if (sent->type == REDIS_REPLY_STRING && sent->len < sizeof(ev->merge_sent_sha)) {
+        memcpy(ev->merge_sent_sha, sent->str, sent->len);
+        ev->merge_sent_sha[sent->len] = '\0';
+        redisReply *at = reply->element[5];
+        if (at->type != REDIS_REPLY_STRING ||
+            parse_i64(at->str, at->len, 0, INT64_MAX, &ev->merge_sent_at) != 0)
+            ev->merge_sent_sha[0] = '\0';
+    }
     fetch_pr(ev);
 }
 
@@ -502,7 +523,8 @@ void evaluator_on_job(struct evalq_job *job, void *priv)
         return;
     }
     if (fb_redis_command(app->redis, on_loaded, ev,
-                         "HMGET %s mergeable_attempts merge_refusals decision reason",
+                         "HMGET %s mergeable_attempts merge_refusals decision reason "
+                         "merge_sent_sha merge_sent_at",
                          ev->prkey) != 0) {
         /* Redis is down: the lease expires and the job comes back by itself */
         log_warn("evaluation postponed, redis unavailable repo=%s pr=%lld", ev->repo,

@@ -109,7 +109,7 @@ static int start_worker(struct app *app, struct fb_error *err)
         .private_key_file = app->settings.private_key_file,
         .user_agent = "fleetbot/" FLEETBOT_VERSION,
         .redis = app->redis,
-        .clock = &app->clock,
+        .clock = NULL, /* real time: JWTs, token expiry and rate-limit resets are GitHub's */
         .max_in_flight = 16,
     };
     app->gh = gh_client_new(app->base, &go, err);
@@ -217,16 +217,23 @@ out:
 static int cmd_dead_letters(struct app *app, int argc, char **argv)
 {
     struct fb_settings *s = &app->settings;
-    if (argc == 0 || strcmp(argv[0], "list") == 0)
-        return queue_cli_dead_list(s->redis_host, s->redis_port, s->redis_db, s->redis_password,
-                                   stdout) == 0
-                   ? 0
-                   : 1;
-    if (strcmp(argv[0], "replay") == 0 && argc == 2)
-        return queue_cli_dead_replay(s->redis_host, s->redis_port, s->redis_db, s->redis_password,
-                                     argv[1]) == 0
-                   ? 0
-                   : 1;
+    if (argc == 0 || strcmp(argv[0], "list") == 0) {
+        int n = queue_cli_dead_list(s->redis_host, s->redis_port, s->redis_db, s->redis_password,
+                                    stdout);
+        if (n < 0)
+            return 1;
+        fprintf(stderr, "%d dead letter%s\n", n, n == 1 ? "" : "s");
+        return 0;
+    }
+    if (strcmp(argv[0], "replay") == 0 && argc == 2) {
+        int rc = queue_cli_dead_replay(s->redis_host, s->redis_port, s->redis_db, s->redis_password,
+                                       argv[1]);
+        if (rc == FB_ERR_NOT_FOUND)
+            fprintf(stderr, "fleetbot: no dead letter %s\n", argv[1]);
+        else if (rc == 0)
+            fprintf(stderr, "dead letter %s is back on the queue\n", argv[1]);
+        return rc == 0 ? 0 : 1;
+    }
     fputs(usage, stderr);
     return 2;
 }

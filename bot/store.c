@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Members of KEY_EVALQ are scheduled with ZADD LT: the earliest requested look wins, so
  * an event never postpones a wake-up that was already due sooner. */
@@ -28,6 +29,58 @@ static const char LUA_SCHEDULE_REPO[] =
     "for _, pr in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
     "  redis.call('ZADD', KEYS[2], 'LT', ARGV[1], ARGV[2] .. pr) n = n + 1 end "
     "return n";
+
+/* KEYS: merge record, merge stream, tracked set. ARGV: repo, pr, head, merge sha, shift,
+ * merged_at, by, method. */
+static const char LUA_RECORD_MERGE[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
+    "redis.call('HSET', KEYS[1], 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
+    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], "
+    "  'method', ARGV[8]) "
+    "redis.call('XADD', KEYS[2], '*', 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
+    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7]) "
+    "redis.call('SREM', KEYS[3], ARGV[2]) return 1";
+
+int store_merge_argv(const struct store_merge *m, char *keybufs, const char **argv, size_t *lens)
+{
+    char *mkey = keybufs, *tracked = keybufs + STORE_JOB_MAX, *nums = keybufs + 2 * STORE_JOB_MAX;
+    if (store_key_merge(mkey, STORE_JOB_MAX, m->repo, m->number) != 0)
+        return FB_ERR_TOO_LARGE;
+    int n = snprintf(tracked, STORE_JOB_MAX, "fb:tracked:%s", m->repo);
+    if (n < 0 || n >= STORE_JOB_MAX)
+        return FB_ERR_TOO_LARGE;
+    char *num = nums, *at = nums + 32;
+    snprintf(num, 32, "%lld", (long long)m->number);
+    snprintf(at, 32, "%lld", (long long)m->merged_at);
+    const char *v[STORE_MERGE_ARGC] = {
+        "EVAL", LUA_RECORD_MERGE, "3",          mkey,     KEY_MERGES, tracked, m->repo,
+        num,    m->head_sha,      m->merge_sha, m->shift, at,         m->by,   m->method};
+    for (int i = 0; i < STORE_MERGE_ARGC; i++) {
+        argv[i] = v[i] ? v[i] : "";
+        lens[i] = strlen(argv[i]);
+    }
+    return 0;
+}
+
+void store_record_merge(struct redis_batch *b, const struct store_merge *m)
+{
+    char keybufs[3 * STORE_JOB_MAX];
+    const char *argv[STORE_MERGE_ARGC];
+    size_t lens[STORE_MERGE_ARGC];
+    if (store_merge_argv(m, keybufs, argv, lens) == 0)
+        redis_batch_argv(b, STORE_MERGE_ARGC, argv, lens);
+}
+
+bool store_shift_from_label(const char *label, char *out, size_t cap)
+{
+    size_t plen = strlen(STORE_SHIFT_LABEL_PREFIX);
+    out[0] = '\0';
+    if (label == NULL || strncasecmp(label, STORE_SHIFT_LABEL_PREFIX, plen) != 0 ||
+        label[plen] == '\0')
+        return false;
+    snprintf(out, cap, "%s", label + plen);
+    return true;
+}
 
 int store_job_format(char *out, size_t cap, int64_t installation, const char *repo, int64_t number)
 {

@@ -47,6 +47,32 @@ void store_installation_delete(struct redis_batch *b, int64_t installation);
 void store_installation_repo(struct redis_batch *b, int64_t installation, const char *repo,
                              bool added);
 
+/* One merge for the registry Firewatch reads. Strings may be "" when unknown. */
+struct store_merge {
+    const char *repo;
+    int64_t number;
+    const char *head_sha;
+    const char *merge_sha;
+    const char *shift;  /* from the fleetbot/shift:<name> label, "" if none */
+    int64_t merged_at;  /* ms */
+    const char *by;     /* "fleetbot" or "human" */
+    const char *method; /* merge|squash|rebase, "" when a person merged */
+};
+
+/* Records a merge once, whoever sees it first (the merging evaluation, or the
+ * pull_request.closed event if that process died before recording): fb:merge:<repo>#<n>,
+ * an entry in KEY_MERGES, and the PR no longer tracked. Appends the command to b, or,
+ * with b NULL, fills argv/lens (STORE_MERGE_ARGC entries, pointing into m and keybufs,
+ * which must hold 3 * STORE_JOB_MAX bytes) for the caller to send. */
+#define STORE_MERGE_ARGC 14
+int store_merge_argv(const struct store_merge *m, char *keybufs, const char **argv, size_t *lens);
+void store_record_merge(struct redis_batch *b, const struct store_merge *m);
+
+/* The shift named by a PR label "fleetbot/shift:<name>" (case-insensitive prefix) into
+ * out, or "" when label is not one. */
+#define STORE_SHIFT_LABEL_PREFIX "fleetbot/shift:"
+bool store_shift_from_label(const char *label, char *out, size_t cap);
+
 /* Key helpers: write "fb:pr:<repo>#<n>" etc. into out. 0 or FB_ERR_TOO_LARGE. */
 int store_key_pr(char *out, size_t cap, const char *repo, int64_t number);
 int store_key_merge(char *out, size_t cap, const char *repo, int64_t number);

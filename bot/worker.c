@@ -124,7 +124,12 @@ void worker_on_job(struct queue_job *job, void *priv)
         delivery_finish(d, 0);
         return;
     }
-    if (sender && app->bot_login[0] && strcmp(sender, app->bot_login) == 0) {
+    /* fleetbot's own echoes are ignored, except the pull_request.closed of its own merge:
+     * it records the merge when the merging process died before it could */
+    bool own = sender && app->bot_login[0] && strcmp(sender, app->bot_login) == 0;
+    const char *action = json_path_str(d->payload, "action");
+    if (own &&
+        !(strcmp(job->event, "pull_request") == 0 && action && strcmp(action, "closed") == 0)) {
         log_debug("own event ignored delivery=%s event=%s", job->delivery, job->event);
         delivery_finish(d, 0);
         return;
@@ -138,6 +143,7 @@ void worker_on_job(struct queue_job *job, void *priv)
     d->ctx.now_ms = now;
     d->ctx.due_ms = now + app->settings.debounce_ms;
     d->ctx.settings = &app->settings;
+    d->ctx.bot_login = app->bot_login;
     d->ctx.batch = redis_batch_new(app->redis, on_batch_done, d);
     d->handler_rc = h->fn(&d->ctx, &d->err);
     if (d->handler_rc < 0 && d->err.code == 0)

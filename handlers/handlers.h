@@ -26,6 +26,7 @@ struct handler_ctx {
     int64_t now_ms;       /* policy clock */
     int64_t due_ms;       /* when event-triggered evaluations are due (now + debounce) */
     const struct fb_settings *settings;
+    const char *bot_login; /* "<slug>[bot]", "" until known */
     struct redis_batch *batch;
 };
 

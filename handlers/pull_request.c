@@ -10,6 +10,7 @@
 #include "bot/jsonutil.h"
 #include "bot/settings.h"
 #include "bot/store.h"
+#include "bot/timeutil.h"
 
 #include <string.h>
 #include <strings.h>
@@ -25,6 +26,41 @@ static bool has_label(json_t *labels, const char *name)
             return true;
     }
     return false;
+}
+
+/* A merged PR of fleetbot's (tagged, or from a shift) goes into the merge registry, by
+ * fleetbot or by a person: Firewatch judges both. The evaluator records its own merges
+ * too; whichever comes first wins. */
+static void record_merge(struct handler_ctx *ctx, json_t *pr, int64_t number, const char *head_sha,
+                         bool tagged)
+{
+    char shift[128] = "";
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_path(pr, "labels"), i, l)
+    {
+        if (store_shift_from_label(json_path_str(l, "name"), shift, sizeof(shift)))
+            break;
+    }
+    if (!tagged && shift[0] == '\0')
+        return;
+    const char *by = json_path_str(pr, "merged_by.login");
+    bool ours = by && ctx->bot_login && ctx->bot_login[0] && strcmp(by, ctx->bot_login) == 0;
+    int64_t at = ctx->now_ms;
+    const char *merged_at = json_path_str(pr, "merged_at");
+    if (merged_at)
+        time_parse_rfc3339(merged_at, &at);
+    struct store_merge m = {
+        .repo = ctx->repo,
+        .number = number,
+        .head_sha = head_sha,
+        .merge_sha = json_path_str(pr, "merge_commit_sha"),
+        .shift = shift,
+        .merged_at = at,
+        .by = ours ? "fleetbot" : "human",
+        .method = ours ? ctx->settings->merge_method : "",
+    };
+    store_record_merge(ctx->batch, &m);
 }
 
 int handle_pull_request(struct handler_ctx *ctx, struct fb_error *err)
@@ -47,6 +83,8 @@ int handle_pull_request(struct handler_ctx *ctx, struct fb_error *err)
      * except through a fresh evaluation, so every action of a tracked PR re-evaluates. */
     store_pr_seen(ctx->batch, ctx->installation, ctx->repo, number, head_sha, tagged && !closed,
                   ctx->due_ms);
+    if (closed && json_is_true(json_path(pr, "merged")))
+        record_merge(ctx, pr, number, head_sha, tagged);
     if (closed) {
         char job[STORE_JOB_MAX];
         if (store_job_format(job, sizeof(job), ctx->installation, ctx->repo, number) == 0)

@@ -146,6 +146,7 @@ def _fault_response(rule, req):
 
 def dispatch(sim, req, routes):
     """Run one request through GitHub's pipeline; never raises."""
+    sim._record_arrival(req.method, req.path)
     delay = sim._faults.take_delay(req.method, req.path)
     if delay > 0:
         time.sleep(delay)
@@ -283,13 +284,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(status, headers, raw)
 
     def _write(self, status, headers, raw):
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        if raw:
-            self.wfile.write(raw)
+        try:
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            if raw:
+                self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            # the client went away (a test killed it): GitHub would not care either
+            self.close_connection = True
 
     def date_time_string(self, timestamp=None):
         return email.utils.formatdate(self.server.sim.now() if timestamp is None else timestamp, usegmt=True)

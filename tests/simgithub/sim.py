@@ -76,6 +76,7 @@ class SimGitHub:
         self._known_users = set()
         self._merges = []
         self._calls = collections.deque(maxlen=MAX_CALLS)
+        self._arrivals = collections.deque(maxlen=MAX_CALLS)   # (method, path) as requests arrive
         self._deliveries = collections.deque(maxlen=MAX_DELIVERIES)
         self._by_guid = {}
         self._faults = Faults()
@@ -276,6 +277,10 @@ class SimGitHub:
         again.delivered_at, again.status_code, again.status, again.duration = None, 0, "pending", 0.0
         self._deliverer.enqueue(again)
         return again
+
+    def _record_arrival(self, method, path):
+        with self._lock:
+            self._arrivals.append((method, path))
 
     def _record_call(self, method, path, status, installation_id, query, charged):
         with self._lock:
@@ -798,6 +803,16 @@ class SimGitHub:
             return [c for c in self._calls
                     if (method is None or c.method == method.upper()) and (rx is None or rx.search(c.path))]
 
+    def arrivals(self, method=None, path_regex=None):
+        """How many requests arrived (counted before any delay or answer): lets a test act
+        while a delayed call is still in flight, which calls() cannot show."""
+        import re
+        rx = re.compile(path_regex) if path_regex else None
+        with self._lock:
+            return sum(1 for m, p in self._arrivals
+                       if (method is None or m == method.upper()) and (rx is None or rx.search(p)))
+
     def reset_calls(self):
         with self._lock:
             self._calls.clear()
+            self._arrivals.clear()

@@ -44,3 +44,45 @@ TEST(key_names)
     char tiny[8];
     CHECK_INT_EQ(store_key_pr(tiny, sizeof(tiny), "acme/api", 3), FB_ERR_TOO_LARGE);
 }
+
+TEST(shift_from_label)
+{
+    char out[64];
+    CHECK(store_shift_from_label("fleetbot/shift:bump-libfoo", out, sizeof(out)));
+    CHECK_STR_EQ(out, "bump-libfoo");
+    CHECK(store_shift_from_label("FleetBot/Shift:Upper", out, sizeof(out)));
+    CHECK_STR_EQ(out, "Upper");
+    CHECK(!store_shift_from_label("fleetbot/shift:", out, sizeof(out)));
+    CHECK_STR_EQ(out, "");
+    CHECK(!store_shift_from_label("fleetbot/automerge", out, sizeof(out)));
+    CHECK(!store_shift_from_label(NULL, out, sizeof(out)));
+}
+
+TEST(merge_argv)
+{
+    struct store_merge m = {.repo = "acme/api",
+                            .number = 7,
+                            .head_sha = "abc",
+                            .merge_sha = NULL,
+                            .shift = "s",
+                            .merged_at = 1700000000000,
+                            .by = "human",
+                            .method = ""};
+    char keys[3 * STORE_JOB_MAX];
+    const char *argv[STORE_MERGE_ARGC];
+    size_t lens[STORE_MERGE_ARGC];
+    CHECK_INT_EQ(store_merge_argv(&m, keys, argv, lens), 0);
+    CHECK_STR_EQ(argv[0], "EVAL");
+    CHECK_STR_EQ(argv[3], "fb:merge:acme/api#7");
+    CHECK_STR_EQ(argv[4], "fb:merges");
+    CHECK_STR_EQ(argv[5], "fb:tracked:acme/api");
+    CHECK_STR_EQ(argv[7], "7");
+    CHECK_STR_EQ(argv[9], ""); /* unknown merge sha */
+    CHECK_STR_EQ(argv[11], "1700000000000");
+    CHECK_INT_EQ((long long)lens[12], 5);
+    char big[STORE_JOB_MAX + 8];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    m.repo = big;
+    CHECK_INT_EQ(store_merge_argv(&m, keys, argv, lens), FB_ERR_TOO_LARGE);
+}
