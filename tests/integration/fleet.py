@@ -55,17 +55,28 @@ class Fleet:
         return self.bots[0]
 
     def stop(self):
+        """Stops everything; then fails if a fleetbot did not exit cleanly on SIGTERM (an
+        exit code other than 0 - under the sanitizers, a leak or error report)."""
+        problems = []
         for b in self.bots:
             try:
-                b.stop()
-            except Exception:
-                pass
+                was_running = b.alive()
+                code = b.stop()
+                report = [l for l in b.log_text().splitlines()
+                          if "Sanitizer" in l or "runtime error:" in l]
+                if (was_running and code != 0) or report:
+                    problems.append("fleetbot %s exited with %s\n%s" % (b.log_path, code,
+                                                                      "\n".join(report[:20])))
+            except Exception as exc:
+                problems.append(repr(exc))
         if self._client:
             self._client.close()
         try:
             self.sim.stop()
         finally:
             self.redis.close()
+        if problems:
+            raise AssertionError("\n".join(problems))
 
     def __enter__(self):
         return self
