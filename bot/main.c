@@ -142,7 +142,14 @@ static int cmd_serve(struct app *app)
 {
     struct fb_error err = {0};
     struct fb_settings *s = &app->settings;
-    if (!settings_has_app_credentials(s)) {
+    bool receiver = settings_has_role(s, "receiver"), worker = settings_has_role(s, "worker");
+    if (!receiver && !worker) {
+        fprintf(stderr, "fleetbot: FLEETBOT_ROLES names neither receiver nor worker\n");
+        return 2;
+    }
+    /* a receiver needs only the webhook secret; a worker needs the App's identity */
+    if ((worker && !settings_has_app_credentials(s)) ||
+        (receiver && s->webhook_secret_count == 0)) {
         fprintf(stderr,
                 "fleetbot: no GitHub App credentials: set FLEETBOT_APP_ID, "
                 "FLEETBOT_PRIVATE_KEY_FILE and FLEETBOT_WEBHOOK_SECRET (see fleetbot --help),\n"
@@ -171,7 +178,6 @@ static int cmd_serve(struct app *app)
     event_add(sigint, NULL);
 
     int rc = 0;
-    bool receiver = settings_has_role(s, "receiver"), worker = settings_has_role(s, "worker");
     app->http = http_server_new(app->base, s->listen_host, s->listen_port, &err);
     if (app->http == NULL) {
         fprintf(stderr, "fleetbot: cannot listen on %s:%d: %s\n", s->listen_host, s->listen_port,
@@ -201,7 +207,25 @@ out:
      * and the recovery job last, because Redis hands their pending callbacks a NULL
      * reply when it is freed. */
     gh_client_free(app->gh);
+    if (app->queue) {
+        const struct queue_stats *qs = queue_get_stats(app->queue);
+        log_info("queue stats started=%llu acked=%llu retried=%llu dead=%llu reclaimed=%llu "
+                 "evaluations=%ld merges=%ld",
+                 (unsigned long long)qs->started, (unsigned long long)qs->acked,
+                 (unsigned long long)qs->retried, (unsigned long long)qs->dead,
+                 (unsigned long long)qs->reclaimed, app->evaluations, app->merges);
+    }
     queue_free(app->queue);
+    if (app->receiver) {
+        receiver_drain(app->receiver); /* answer what still waits for Redis: final counts */
+        struct receiver_stats rs = *receiver_get_stats(app->receiver);
+        log_info("receiver stats accepted=%llu duplicates=%llu unavailable=%llu pings=%llu "
+                 "rejected=%llu",
+                 (unsigned long long)rs.accepted, (unsigned long long)rs.duplicates,
+                 (unsigned long long)rs.unavailable, (unsigned long long)rs.pings,
+                 (unsigned long long)(rs.rejected_400 + rs.rejected_401 + rs.rejected_404 +
+                                      rs.rejected_405 + rs.rejected_413 + rs.rejected_415));
+    }
     receiver_free(app->receiver);
     http_server_free(app->http);
     fb_redis_free(app->redis_block);

@@ -280,10 +280,8 @@ struct receiver *receiver_new(struct http_server *srv, struct fb_redis *redis,
     return r;
 }
 
-void receiver_free(struct receiver *r)
+void receiver_drain(struct receiver *r)
 {
-    if (r == NULL)
-        return;
     while (r->ops != NULL) {
         struct rx_op *op = r->ops;
         struct evhttp_request *req = op->req;
@@ -292,6 +290,13 @@ void receiver_free(struct receiver *r)
         r->stats.unavailable++;
         http_reply_text(req, 503, "shutting down, delivery not accepted");
     }
+}
+
+void receiver_free(struct receiver *r)
+{
+    if (r == NULL)
+        return;
+    receiver_drain(r);
     http_server_route(r->srv, WEBHOOK_PATH, NULL, NULL);
     http_server_set_ready(r->srv, NULL, NULL);
     for (int i = 1; i < r->nconns; i++)

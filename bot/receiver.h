@@ -44,6 +44,10 @@ struct receiver_stats {
  */
 struct receiver *receiver_new(struct http_server *srv, struct fb_redis *redis,
                               const struct fb_settings *settings);
+/* Answers every request still waiting for Redis with 503 (counted as unavailable) and
+ * keeps serving; at shutdown, call it before reading the final stats. */
+void receiver_drain(struct receiver *r);
+
 /* Answers every request still waiting for Redis with 503 and frees r; their Redis
  * callbacks, when they come, are ignored. Call it before http_server_free and
  * fb_redis_free. NULL is a no-op. */

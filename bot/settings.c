@@ -176,6 +176,14 @@ int settings_load(struct fb_settings *s, struct fb_error *err)
     snprintf(dflt_consumer, sizeof(dflt_consumer), "%s-%ld", host, (long)getpid());
     s->consumer = xstrdup(env_or("FLEETBOT_CONSUMER", dflt_consumer));
     s->roles = xstrdup(env_or("FLEETBOT_ROLES", "receiver,worker"));
+    for (const char *p = s->roles; *p;) {
+        size_t n = strcspn(p, ",");
+        if (!((n == 8 && strncmp(p, "receiver", n) == 0) ||
+              (n == 6 && strncmp(p, "worker", n) == 0)))
+            return fb_error_set(err, FB_ERR_INVALID,
+                                "FLEETBOT_ROLES must list receiver and/or worker, comma-separated");
+        p += n + (p[n] == ',');
+    }
     s->automerge_label = xstrdup(env_or("FLEETBOT_AUTOMERGE_LABEL", "fleetbot/automerge"));
     s->hold_label = xstrdup(env_or("FLEETBOT_HOLD_LABEL", "fleetbot/hold"));
     s->merge_method = xstrdup(env_or("FLEETBOT_MERGE_METHOD", "merge"));

@@ -56,6 +56,7 @@ int main(void)
     event_add(sigterm, NULL);
     event_base_dispatch(base);
 
+    receiver_drain(rx);
     const struct receiver_stats *st = receiver_get_stats(rx);
     fprintf(stderr,
             "receiver stats accepted=%" PRIu64 " duplicates=%" PRIu64 " unavailable=%" PRIu64

@@ -48,7 +48,7 @@ export FLEETBOT_LISTEN=127.0.0.1:$hport
 export FLEETBOT_REDIS_URL=redis://127.0.0.1:$rport/0
 export FLEETBOT_WEBHOOK_SECRET=$secret
 export FLEETBOT_ROLES=receiver
-export FLEETBOT_LOG_LEVEL=warn
+export FLEETBOT_LOG_LEVEL=info
 if [ -x "$build/fleetbot" ]; then
     server="$build/fleetbot serve"
 else
