@@ -449,8 +449,12 @@ static void on_pr(const struct gh_response *resp, const struct fb_error *err, vo
         eval_fail(ev, "the pull request", &e);
         return;
     }
-    if (!gates_is_eligible(&ev->facts, ev->now)) {
-        decide(ev); /* eligibility decides; check facts stay "not evaluated" */
+    if (!gates_precheck_passes(&ev->facts, ev->now)) {
+        /* ineligible, or outside the schedule: decided without fetching check facts (they
+         * stay "not evaluated"), so a waiting PR costs one API call per wake-up */
+        if (gates_is_eligible(&ev->facts, ev->now))
+            set_tracking(ev, true);
+        decide(ev);
         return;
     }
     set_tracking(ev, true);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct team_schedule;
+
 enum check_kind { CHECK_KIND_RUN = 0, CHECK_KIND_STATUS = 1 };
 enum check_state { CHECK_PENDING = 0, CHECK_PASSED = 1, CHECK_FAILED = 2 };
 
@@ -54,6 +56,9 @@ struct pr_facts {
     const struct check_observation *checks;
     size_t nchecks;
     int64_t own_app_id; /* fleetbot's own check runs never count */
+
+    /* the owning team's working schedule (schedule.h); NULL when none applies */
+    const struct team_schedule *schedule;
 };
 
 bool facts_has_label(const struct pr_facts *f, const char *label);

@@ -5,6 +5,9 @@
 
 static const struct gate gate_table[] = {
     {"eligibility", gate_eligibility, false},
+    {"weekend", gate_weekend, false},
+    {"holiday", gate_holiday, false},
+    {"working-hours", gate_working_hours, false},
     {"required-checks", gate_required_checks, true},
     {"mergeable", gate_mergeable, true},
 };
@@ -58,4 +61,20 @@ bool gates_is_eligible(const struct pr_facts *f, int64_t now_ms)
     struct gate_result r;
     gate_eligibility(f, now_ms, &r);
     return r.verdict == VERDICT_PASS;
+}
+
+bool gates_precheck_passes(const struct pr_facts *f, int64_t now_ms)
+{
+    size_t n;
+    const struct gate *gates = gates_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (gates[i].needs_checks)
+            continue;
+        struct gate_result r;
+        r.gate = gates[i].name;
+        gates[i].fn(f, now_ms, &r);
+        if (r.verdict != VERDICT_PASS)
+            return false;
+    }
+    return true;
 }

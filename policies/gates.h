@@ -25,6 +25,13 @@ void gate_required_checks(const struct pr_facts *f, int64_t now_ms, struct gate_
 /* GitHub says the PR can merge (mergeable computed, no conflicts, not behind). */
 void gate_mergeable(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 
+/* Not on the owning team's weekend days (schedule.h). */
+void gate_weekend(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Not on one of the owning team's holidays. */
+void gate_holiday(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Inside the owning team's daily window, in its time zone. */
+void gate_working_hours(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+
 /* Backoff for re-reading a PR whose mergeable is still null: 1 s, 2 s, 4 s ... 30 s. */
 int64_t mergeable_backoff_ms(int attempts);
 
@@ -36,5 +43,9 @@ void gates_evaluate(const struct pr_facts *f, int64_t now_ms, struct decision *o
 
 /* Only the eligibility gate: lets the evaluator stop before fetching check facts. */
 bool gates_is_eligible(const struct pr_facts *f, int64_t now_ms);
+
+/* Every gate that needs no check facts passes (eligibility, schedule, ...): only then are
+ * check runs, statuses and protection worth fetching. */
+bool gates_precheck_passes(const struct pr_facts *f, int64_t now_ms);
 
 #endif
