@@ -5,6 +5,7 @@
  * deploy/run.sh, which runs a simulated GitHub next to `fleetbot serve`.
  */
 #include "app.h"
+#include "config.h"
 #include "err.h"
 #include "evalq.h"
 #include "evaluator.h"
@@ -17,6 +18,8 @@
 #include "redis.h"
 #include "settings.h"
 #include "worker.h"
+#include "yaml_tree.h"
+#include "zones.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +41,8 @@ static const char usage[] =
     "                         and the worker that evaluates and merges pull requests\n"
     "  dead-letters [list]    list deliveries that kept failing (fb:dead) with their errors\n"
     "  dead-letters replay ID put one dead letter back on the queue\n"
+    "  check-config [--org|--repo|--shift|--catalog] FILE...\n"
+    "                         validate policy files offline; errors as FILE:LINE: message\n"
     "  version                print the version\n"
     "\n"
     "--env-file FILE sets FLEETBOT_* variables from KEY=VALUE lines (the environment wins).\n"
@@ -262,10 +267,104 @@ static int cmd_dead_letters(struct app *app, int argc, char **argv)
     return 2;
 }
 
+static char *read_small_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *data = malloc(YAML_TREE_TEXT_MAX + 2);
+    *len = data ? fread(data, 1, YAML_TREE_TEXT_MAX + 1, f) : 0;
+    fclose(f);
+    return data;
+}
+
+/* The shift name of "shifts/<name>.yml". */
+static void shift_name(const char *path, char *out, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strcspn(base, ".");
+    snprintf(out, cap, "%.*s", (int)n, base);
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+    struct zones *zs = zones_new(getenv("FLEETBOT_ZONEINFO_DIR"));
+    int forced = -1, files = 0, bad = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--org") == 0 || strcmp(a, "--repo") == 0 || strcmp(a, "--shift") == 0 ||
+            strcmp(a, "--catalog") == 0) {
+            forced = a[2] == 'o'   ? CONFIG_ORG
+                     : a[2] == 'r' ? CONFIG_REPO
+                     : a[2] == 's' ? CONFIG_SHIFT
+                                   : CONFIG_CATALOG;
+            continue;
+        }
+        files++;
+        size_t len = 0;
+        char *text = read_small_file(a, &len);
+        if (text == NULL) {
+            fprintf(stderr, "%s: cannot read the file\n", a);
+            bad++;
+            continue;
+        }
+        struct config_errors errs = {0};
+        enum config_kind kind =
+            forced >= 0 ? (enum config_kind)forced : config_guess_kind(a, text, len);
+        const char *what = "";
+        char summary[256] = "";
+        if (kind == CONFIG_ORG) {
+            struct cfg_org o = {0};
+            config_parse_org(a, text, len, zones_exists, zs, &o, &errs);
+            what = "org policy";
+            snprintf(summary, sizeof(summary), ", %zu team%s", o.nteams, o.nteams == 1 ? "" : "s");
+            cfg_org_free(&o);
+        } else if (kind == CONFIG_SHIFT) {
+            struct cfg_shift sh = {0};
+            char name[128];
+            shift_name(a, name, sizeof(name));
+            config_parse_shift(a, name, text, len, &sh, &errs);
+            what = "shift";
+            snprintf(summary, sizeof(summary), " \"%s\", %s", name,
+                     sh.automerge ? "automerges" : "recommends only");
+            cfg_shift_free(&sh);
+        } else if (kind == CONFIG_REPO) {
+            struct cfg_repo r = {0};
+            config_parse_repo(a, text, len, zones_exists, zs, &r, &errs);
+            what = "repository config";
+            if (r.opt_out)
+                snprintf(summary, sizeof(summary), ", opted out");
+            cfg_repo_free(&r);
+        } else {
+            char *owner = NULL;
+            config_parse_catalog(a, text, len, &owner, &errs);
+            what = "Backstage catalog";
+            snprintf(summary, sizeof(summary), ", owner %s", owner ? owner : "(none)");
+            free(owner);
+        }
+        free(text);
+        if (errs.n + errs.dropped > 0) {
+            char out[CONFIG_ERRORS_MAX * 420];
+            config_errors_format(&errs, out, sizeof(out));
+            fputs(out, stdout);
+            bad++;
+        } else {
+            printf("%s: ok (%s%s)\n", a, what, summary);
+        }
+    }
+    zones_free(zs);
+    if (files == 0) {
+        fputs("usage: fleetbot check-config [--org|--repo|--shift|--catalog] FILE...\n", stderr);
+        return 2;
+    }
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *env_file = NULL;
-    char *args[16];
+    char *args[256];
     int nargs = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
@@ -275,14 +374,19 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc) {
             env_file = argv[++i];
-        } else if (nargs < 16) {
+        } else if (nargs < 256) {
             args[nargs++] = argv[i];
+        } else {
+            fprintf(stderr, "fleetbot: too many arguments (at most 256)\n");
+            return 2;
         }
     }
     if (nargs == 0) {
         fputs(usage, stderr);
         return 2;
     }
+    if (strcmp(args[0], "check-config") == 0)
+        return cmd_check_config(nargs - 1, args + 1);
     if (strcmp(args[0], "version") == 0) {
         printf("fleetbot %s\n", FLEETBOT_VERSION);
         return 0;
