@@ -59,8 +59,9 @@ static void append(struct ynode *parent, char *key, struct ynode *child)
 static int attach(struct builder *b, struct ynode *child, struct fb_error *err)
 {
     if (++b->nodes > YAML_TREE_NODES_MAX) {
+        int line = child->line;
         ynode_free(child);
-        return fb_error_set(err, FB_ERR_TOO_LARGE, "line %d: more than %d nodes", child->line,
+        return fb_error_set(err, FB_ERR_TOO_LARGE, "line %d: more than %d nodes", line,
                             YAML_TREE_NODES_MAX);
     }
     if (b->depth == 0) {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential cmake pkg-config git
-  libevent-dev libssl-dev libjansson-dev libcurl4-openssl-dev libgit2-dev libhiredis-dev libyaml-dev
+  libevent-dev libssl-dev libjansson-dev libcurl4-openssl-dev libgit2-dev libhiredis-dev libyaml-dev libical-dev
   redis-server redis-tools python3 openssl curl tzdata
   clang libclang-rt-14-dev wrk
 )
