@@ -23,6 +23,8 @@ void gate_holiday(const struct pr_facts *f, int64_t now_ms, struct gate_result *
     }
     struct cal_date d = cal_date_from_days(a.today);
     const char *name = s->holiday_names ? s->holiday_names[a.holiday_index] : NULL;
+    if (name && name[0] == '\0')
+        name = NULL;
     char next[96];
     schedule_format_local(s, a.at, next, sizeof(next));
     gate_set(out, VERDICT_WAIT, a.at == INT64_MAX ? 0 : a.at * 1000,
