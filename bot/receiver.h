@@ -18,7 +18,7 @@ struct receiver;
 #define RECEIVER_KEY_DELIVERY     "fb:delivery:" /* + X-GitHub-Delivery */
 #define RECEIVER_DEDUPE_TTL_S     345600         /* 4 days > GitHub's 3-day redelivery window */
 #define RECEIVER_PENDING_MAX      4096           /* Redis replies awaited before answering 503 */
-#define RECEIVER_REDIS_CONNS      4    /* connections used for enqueueing (see receiver.c) */
+#define RECEIVER_REDIS_CONNS      8    /* connections used for enqueueing (see receiver.c) */
 #define RECEIVER_REDIS_TIMEOUT_MS 5000 /* no reply this long: 503, well inside GitHub's 10 s */
 
 /* Counters since start, for logs and metrics. */

@@ -1,6 +1,7 @@
 """What fleetbot's pipeline integration tests share, on top of harness/: a Fleet is a real
 redis-server, the simulated GitHub and one or more fleetbot processes wired together, plus
 the waits and lookups the scenarios assert with. Not a test file itself."""
+import shutil
 import tempfile
 import time
 
@@ -76,7 +77,8 @@ class Fleet:
         finally:
             self.redis.close()
         if problems:
-            raise AssertionError("\n".join(problems))
+            raise AssertionError("\n".join(problems) + "\n(logs kept in %s)" % self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self
