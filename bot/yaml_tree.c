@@ -44,13 +44,19 @@ void ynode_free(struct ynode *n)
     free(n);
 }
 
+/* Capacity doubles: 8, 16, 32... (a full array has a power-of-two length of at least 8),
+ * so a long list costs O(n) copies, not O(n^2). */
 static void append(struct ynode *parent, char *key, struct ynode *child)
 {
-    parent->items = xrealloc(parent->items, (parent->n + 1) * sizeof(*parent->items));
-    if (parent->kind == YNODE_MAP) {
-        parent->keys = xrealloc(parent->keys, (parent->n + 1) * sizeof(*parent->keys));
-        parent->keys[parent->n] = key;
+    size_t n = parent->n;
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+        size_t cap = n == 0 ? 8 : n * 2;
+        parent->items = xrealloc(parent->items, cap * sizeof(*parent->items));
+        if (parent->kind == YNODE_MAP)
+            parent->keys = xrealloc(parent->keys, cap * sizeof(*parent->keys));
     }
+    if (parent->kind == YNODE_MAP)
+        parent->keys[n] = key;
     parent->items[parent->n++] = child;
 }
 
@@ -82,6 +88,12 @@ static int attach(struct builder *b, struct ynode *child, struct fb_error *err)
             int line = child->line;
             ynode_free(child);
             return fb_error_set(err, FB_ERR_INVALID, "line %d: a key must be a plain value", line);
+        }
+        if (top->n >= YAML_TREE_MAP_KEYS_MAX) {
+            int line = child->line;
+            ynode_free(child);
+            return fb_error_set(err, FB_ERR_TOO_LARGE, "line %d: more than %d keys in a mapping",
+                                line, YAML_TREE_MAP_KEYS_MAX);
         }
         if (ynode_get(top, child->value) != NULL) {
             int line = child->line;

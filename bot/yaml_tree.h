@@ -13,9 +13,10 @@
 
 struct fb_error;
 
-#define YAML_TREE_TEXT_MAX  (1024 * 1024)
-#define YAML_TREE_DEPTH_MAX 32
-#define YAML_TREE_NODES_MAX 100000
+#define YAML_TREE_TEXT_MAX     (1024 * 1024)
+#define YAML_TREE_DEPTH_MAX    32
+#define YAML_TREE_NODES_MAX    100000
+#define YAML_TREE_MAP_KEYS_MAX 4096 /* keys are checked for duplicates one by one */
 
 enum ynode_kind { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
 

@@ -117,4 +117,14 @@ TEST(limits)
     err = (struct fb_error){0};
     CHECK_INT_EQ(yaml_tree_parse(many, k, &n, &err), FB_ERR_TOO_LARGE);
     free(many);
+    /* a mapping with too many keys (each key is checked against the others) */
+    size_t keys = YAML_TREE_MAP_KEYS_MAX + 1;
+    char *wide = malloc(keys * 16 + 8);
+    k = 0;
+    for (size_t i = 0; i < keys; i++)
+        k += (size_t)snprintf(wide + k, 16, "k%zu: 1\n", i);
+    err = (struct fb_error){0};
+    CHECK_INT_EQ(yaml_tree_parse(wide, k, &n, &err), FB_ERR_TOO_LARGE);
+    CHECK_CONTAINS(err.msg, "keys in a mapping");
+    free(wide);
 }
