@@ -135,7 +135,8 @@ int ical_expand(const char *text, size_t len, int64_t from_day, int64_t to_day,
             expand_event(&a, ev);
     }
     icalcomponent_free(cal);
-    qsort(a.days, a.n, sizeof(*a.days), cmp_day);
+    if (a.n > 1)
+        qsort(a.days, a.n, sizeof(*a.days), cmp_day);
     size_t w = 0;
     for (size_t i = 0; i < a.n; i++)
         if (w == 0 || a.days[w - 1].day != a.days[i].day)

@@ -19,7 +19,7 @@ int log_level_min = LOG_INFO;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-static void log_vwrite(int level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_vwrite(int level, const char *fmt, va_list ap)
 {
     char line[2048];
     struct timeval tv;
