@@ -57,7 +57,7 @@ void hex_encode(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int hex_digit_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -80,7 +80,7 @@ long url_decode(const char *in, size_t n, char *out, size_t outcap)
         } else if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
+            int hi = hex_digit_value(in[i + 1]), lo = hex_digit_value(in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             out[o++] = (char)(hi * 16 + lo);

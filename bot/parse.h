@@ -17,6 +17,9 @@ int parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out);
 /* The same for a NUL-terminated string. */
 int parse_i64_cstr(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit_value(char c);
+
 /* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 

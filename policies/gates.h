@@ -32,6 +32,12 @@ void gate_holiday(const struct pr_facts *f, int64_t now_ms, struct gate_result *
 /* Inside the owning team's daily window, in its time zone. */
 void gate_working_hours(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 
+struct schedule_answer;
+/* Shared start of the schedule gates: false (out set to PASS) when no schedule applies,
+ * else true with a filled for f's schedule at now. */
+bool gate_schedule_answer(const struct pr_facts *f, int64_t now_ms, struct gate_result *out,
+                          struct schedule_answer *a);
+
 /* Backoff for re-reading a PR whose mergeable is still null: 1 s, 2 s, 4 s ... 30 s. */
 int64_t mergeable_backoff_ms(int attempts);
 

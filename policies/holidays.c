@@ -11,12 +11,9 @@
 void gate_holiday(const struct pr_facts *f, int64_t now_ms, struct gate_result *out)
 {
     const struct team_schedule *s = f->schedule;
-    if (s == NULL) {
-        gate_set(out, VERDICT_PASS, 0, "no working schedule applies");
-        return;
-    }
     struct schedule_answer a;
-    schedule_query(s, now_ms / 1000, &a);
+    if (!gate_schedule_answer(f, now_ms, out, &a))
+        return;
     if (a.holiday_index < 0) {
         gate_set(out, VERDICT_PASS, 0, "not a holiday for team %s", s->team);
         return;

@@ -25,15 +25,23 @@ static void window_text(const struct team_schedule *s, char *out, size_t cap)
              s->end_min % 60);
 }
 
+bool gate_schedule_answer(const struct pr_facts *f, int64_t now_ms, struct gate_result *out,
+                          struct schedule_answer *a)
+{
+    if (f->schedule == NULL) {
+        gate_set(out, VERDICT_PASS, 0, "no working schedule applies");
+        return false;
+    }
+    schedule_query(f->schedule, now_ms / 1000, a);
+    return true;
+}
+
 void gate_weekend(const struct pr_facts *f, int64_t now_ms, struct gate_result *out)
 {
     const struct team_schedule *s = f->schedule;
-    if (s == NULL) {
-        gate_set(out, VERDICT_PASS, 0, "no working schedule applies");
-        return;
-    }
     struct schedule_answer a;
-    schedule_query(s, now_ms / 1000, &a);
+    if (!gate_schedule_answer(f, now_ms, out, &a))
+        return;
     if (!a.today_weekend) {
         gate_set(out, VERDICT_PASS, 0, "%s is a working day for team %s", weekday_name(a.today),
                  s->team);
@@ -55,12 +63,9 @@ void gate_weekend(const struct pr_facts *f, int64_t now_ms, struct gate_result *
 void gate_working_hours(const struct pr_facts *f, int64_t now_ms, struct gate_result *out)
 {
     const struct team_schedule *s = f->schedule;
-    if (s == NULL) {
-        gate_set(out, VERDICT_PASS, 0, "no working schedule applies");
-        return;
-    }
     struct schedule_answer a;
-    schedule_query(s, now_ms / 1000, &a);
+    if (!gate_schedule_answer(f, now_ms, out, &a))
+        return;
     char window[32], when[96];
     window_text(s, window, sizeof(window));
     if (a.open) {
