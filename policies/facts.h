@@ -59,6 +59,42 @@ struct pr_facts {
 
     /* the owning team's working schedule (schedule.h); NULL when none applies */
     const struct team_schedule *schedule;
+
+    /* freeze windows that apply (org-wide and the repo's own) */
+    const struct freeze_fact *freezes;
+    size_t nfreezes;
+    /* the repo's opt-out, or NULL */
+    const struct opt_out_fact *opt_out;
+    /* the PR's shift ("" = none) and whether it only recommends */
+    const char *shift;
+    bool shift_recommend_only;
+    /* rate limits that apply: per installation, per shift, repo spacing */
+    const struct rate_fact *rates;
+    size_t nrates;
+    /* a policy file that could not be read or is invalid: never a merge */
+    const char *config_error;
+};
+
+struct freeze_fact {
+    int64_t from_ms, to_ms; /* [from, to) */
+    const char *reason;
+    const char *scope; /* "org-wide" or "this repository" */
+};
+
+struct opt_out_fact {
+    const char *reason;
+    int64_t until_ms;     /* the opt-out holds before this (the end of its expiry day) */
+    int64_t max_until_ms; /* the longest the org allows from now; 0 = no limit */
+    const char *expires;  /* as written, for reasons */
+};
+
+/* One rate limit: at most `limit` automerges in any `window_ms` (spacing: limit 1). */
+struct rate_fact {
+    const char *what;         /* "installation", "shift bump-libfoo", "repo spacing" */
+    int64_t limit;            /* > 0 */
+    int64_t window_ms;        /* e.g. 3600000 */
+    const int64_t *recent_ms; /* times of recent automerges in scope, ascending */
+    size_t nrecent;
 };
 
 bool facts_has_label(const struct pr_facts *f, const char *label);

@@ -32,6 +32,19 @@ void gate_holiday(const struct pr_facts *f, int64_t now_ms, struct gate_result *
 /* Inside the owning team's daily window, in its time zone. */
 void gate_working_hours(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 
+/* Policy files could not be read or are invalid (BLOCK: never a merge on bad config). */
+void gate_config(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* The repository's opt-out holds (WAIT until it expires; BLOCK when longer than allowed). */
+void gate_opt_out(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* A recommendation shift is never automerged. */
+void gate_shift_mode(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Inside a freeze window (WAIT until it, and any window it runs into, ends). */
+void gate_freeze(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Per-installation, per-shift and per-repo-spacing limits (WAIT until the next slot). */
+void gate_rate_limit(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* When the limit r next admits an automerge (now if it does now). */
+int64_t rate_next_slot(const struct rate_fact *r, int64_t now_ms);
+
 struct schedule_answer;
 /* Shared start of the schedule gates: false (out set to PASS) when no schedule applies,
  * else true with a filled for f's schedule at now. */
