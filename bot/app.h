@@ -17,6 +17,8 @@ struct receiver;
 struct fb_queue;
 struct evalq;
 struct redeliver;
+struct zones;
+struct policy_source;
 
 struct app {
     struct event_base *base;
@@ -30,7 +32,9 @@ struct app {
     struct fb_queue *queue;
     struct evalq *evalq;
     struct redeliver *redeliver;
-    char bot_login[160]; /* "<slug>[bot]": the sender of fleetbot's own echoed events */
+    struct zones *zones;          /* IANA zones, loaded on first use */
+    struct policy_source *policy; /* policy files through the contents API */
+    char bot_login[160];          /* "<slug>[bot]": the sender of fleetbot's own echoed events */
     /* counters for logs and metrics */
     long deliveries_handled;
     long deliveries_failed;

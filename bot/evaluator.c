@@ -22,6 +22,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "parse.h"
+#include "policy_source.h"
 #include "policies/gates.h"
 #include "redis.h"
 #include "store.h"
@@ -63,6 +64,7 @@ struct evaluation {
     struct facts_storage storage;
     struct decision decision;
     char shift[128];
+    struct policy_view *policy; /* the policy files' facts; owned */
 };
 
 static const char *fetch_names[F_COUNT] = {"check runs", "combined status", "branch protection",
@@ -75,6 +77,7 @@ static void eval_finish(struct evaluation *ev, int64_t next_due)
     for (int i = 0; i < F_COUNT; i++)
         json_decref(ev->fetched[i]);
     facts_storage_free(&ev->storage);
+    policy_view_free(ev->policy);
     free(ev->prev_decision);
     free(ev->prev_reason);
     free(ev);
@@ -415,6 +418,27 @@ static void fetch_checks(struct evaluation *ev)
     fetch_step_done(ev);
 }
 
+/* The policy files are in: gates that need no check facts decide first. */
+static void on_policy(struct policy_view *view, const struct fb_error *err, void *priv)
+{
+    struct evaluation *ev = priv;
+    if (view == NULL) {
+        eval_fail(ev, "the policy files", err);
+        return;
+    }
+    ev->policy = view;
+    policy_view_facts(view, &ev->facts);
+    ev->facts.shift = ev->shift;
+    set_tracking(ev, true);
+    if (!gates_precheck_passes(&ev->facts, ev->now)) {
+        /* outside the schedule, frozen, opted out, rate-limited, bad config: decided without
+         * fetching check facts (they stay "not evaluated") */
+        decide(ev);
+        return;
+    }
+    fetch_checks(ev);
+}
+
 static void on_pr(const struct gh_response *resp, const struct fb_error *err, void *priv)
 {
     struct evaluation *ev = priv;
@@ -449,16 +473,16 @@ static void on_pr(const struct gh_response *resp, const struct fb_error *err, vo
         eval_fail(ev, "the pull request", &e);
         return;
     }
-    if (!gates_precheck_passes(&ev->facts, ev->now)) {
-        /* ineligible, or outside the schedule: decided without fetching check facts (they
-         * stay "not evaluated"), so a waiting PR costs one API call per wake-up */
-        if (gates_is_eligible(&ev->facts, ev->now))
-            set_tracking(ev, true);
-        decide(ev);
+    if (!gates_is_eligible(&ev->facts, ev->now)) {
+        decide(ev); /* not fleetbot's to merge: no policy or check facts needed */
         return;
     }
-    set_tracking(ev, true);
-    fetch_checks(ev);
+    if (policy_load(ev->app->policy, ev->installation, ev->repo, ev->shift, ev->now, on_policy,
+                    ev) != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "policy files could not be requested");
+        eval_fail(ev, "the policy files", &e);
+    }
 }
 
 static void fetch_pr(struct evaluation *ev)

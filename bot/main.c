@@ -14,6 +14,7 @@
 #include "log.h"
 #include "queue.h"
 #include "receiver.h"
+#include "policy_source.h"
 #include "redeliver.h"
 #include "redis.h"
 #include "settings.h"
@@ -137,6 +138,8 @@ static int start_worker(struct app *app, struct fb_error *err)
         .lease_ms = app->settings.lease_ms,
         .poll_ms = 100,
     };
+    app->zones = zones_new(getenv("FLEETBOT_ZONEINFO_DIR"));
+    app->policy = policy_source_new(app);
     app->evalq = evalq_new(app->base, app->redis, &eo, app_now_ms, app, evaluator_on_job, app);
     if (app->settings.redeliver_ms > 0)
         app->redeliver = redeliver_new(app, app->settings.redeliver_ms);
@@ -237,6 +240,8 @@ out:
     fb_redis_free(app->redis);
     evalq_free(app->evalq);
     redeliver_free(app->redeliver);
+    policy_source_free(app->policy);
+    zones_free(app->zones);
     event_free(sigterm);
     event_free(sigint);
     event_base_free(app->base);

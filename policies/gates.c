@@ -47,18 +47,27 @@ void gates_evaluate(const struct pr_facts *f, int64_t now_ms, struct decision *o
     out->until_ms = 0;
     out->deciding_gate = -1;
     out->ngates = 0;
+    int not_evaluated = -1;
     for (size_t i = 0; i < n && i < DECISION_GATES_MAX; i++) {
         struct gate_result *r = &out->gates[out->ngates++];
         r->gate = gates[i].name;
-        if (gates[i].needs_checks && !f->checks_loaded)
+        if (gates[i].needs_checks && !f->checks_loaded) {
+            /* shown in the trace, but never the reason: a gate that ran decides */
             gate_set(r, VERDICT_SKIP, 0, "not evaluated");
-        else
-            gates[i].fn(f, now_ms, r);
+            if (not_evaluated < 0)
+                not_evaluated = (int)i;
+            continue;
+        }
+        gates[i].fn(f, now_ms, r);
         if (r->verdict != VERDICT_PASS && out->deciding_gate < 0) {
             out->deciding_gate = (int)i;
             out->kind = kind_of(r->verdict);
             out->until_ms = r->verdict == VERDICT_WAIT ? r->until_ms : 0;
         }
+    }
+    if (out->deciding_gate < 0 && not_evaluated >= 0) { /* never a merge on missing facts */
+        out->deciding_gate = not_evaluated;
+        out->kind = DECISION_SKIP;
     }
 }
 

@@ -1,0 +1,384 @@
+/*
+ * policy_source.c - up to four contents-API reads in parallel per evaluation (each served
+ * from the per-process cache when fresh), then strict parsing and resolution into the
+ * facts the gates read. A missing file (404) is normal and means "nothing configured".
+ */
+#include "policy_source.h"
+
+#include "alloc.h"
+#include "app.h"
+#include "buf.h"
+#include "err.h"
+#include "gh_client.h"
+#include "jsonutil.h"
+#include "jwt.h"
+#include "log.h"
+#include "policies/calendar.h"
+#include "policies/tz.h"
+#include "timeutil.h"
+#include "zones.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FILE_MAX (1024 * 1024)
+
+enum { S_ORG, S_SHIFT, S_REPO, S_CATALOG, S_COUNT };
+
+struct cache_entry {
+    char *key;  /* "owner/repo:path" */
+    char *text; /* NULL: the file does not exist */
+    size_t len;
+    int64_t fetched_at; /* real ms */
+};
+
+struct policy_source {
+    struct app *app;
+    struct cache_entry *entries;
+    size_t n;
+    size_t next_evict;
+};
+
+struct slot {
+    char repo[256];
+    char path[300];
+    bool wanted;
+    char *error; /* could not be used: becomes a configuration error */
+    char *text;
+    size_t len;
+};
+
+struct load {
+    struct policy_source *ps;
+    policy_done_fn fn;
+    void *priv;
+    int64_t installation;
+    char repo[256];
+    char shift[128];
+    int64_t now_ms;
+    struct slot slots[S_COUNT];
+    int outstanding;
+    struct fb_error err;
+};
+
+struct fetch {
+    struct load *load;
+    int slot;
+};
+
+int policy_base64_decode(const char *in, size_t n, struct buf *out)
+{
+    struct buf clean = BUF_INIT(FILE_MAX * 2);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char c = in[i];
+        if (c == '\n' || c == '\r')
+            continue;
+        rc = buf_appendc(&clean, c == '+' ? '-' : c == '/' ? '_' : c);
+    }
+    if (rc == 0)
+        rc = jwt_base64url_decode(clean.data ? clean.data : "", clean.len, out);
+    buf_free(&clean);
+    return rc == 0 ? 0 : FB_ERR_INVALID;
+}
+
+struct policy_source *policy_source_new(struct app *app)
+{
+    struct policy_source *ps = xcalloc(1, sizeof(*ps));
+    ps->app = app;
+    ps->entries = xcalloc(POLICY_CACHE_FILES, sizeof(*ps->entries));
+    return ps;
+}
+
+void policy_source_free(struct policy_source *ps)
+{
+    if (ps == NULL)
+        return;
+    for (size_t i = 0; i < ps->n; i++) {
+        free(ps->entries[i].key);
+        free(ps->entries[i].text);
+    }
+    free(ps->entries);
+    free(ps);
+}
+
+static struct cache_entry *cache_find(struct policy_source *ps, const char *key)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (strcmp(ps->entries[i].key, key) == 0)
+            return &ps->entries[i];
+    return NULL;
+}
+
+static void cache_put(struct policy_source *ps, const char *key, const char *text, size_t len)
+{
+    struct cache_entry *e = cache_find(ps, key);
+    if (e == NULL) {
+        if (ps->n < POLICY_CACHE_FILES) {
+            e = &ps->entries[ps->n++];
+        } else { /* full: replace round-robin */
+            e = &ps->entries[ps->next_evict++ % POLICY_CACHE_FILES];
+            free(e->key);
+            free(e->text);
+        }
+        e->key = xstrdup(key);
+    } else {
+        free(e->text);
+    }
+    e->text = text ? xstrndup(text, len) : NULL;
+    e->len = len;
+    e->fetched_at = time_real_ms();
+}
+
+static void slot_key(const struct slot *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s:%s", s->repo, s->path);
+}
+
+/* ---- turning texts into a view -------------------------------------------------- */
+
+static void add_freezes(struct policy_view *v, const struct cfg_freeze *z, size_t n,
+                        const char *scope)
+{
+    if (n == 0)
+        return;
+    v->freezes = xrealloc(v->freezes, (v->nfreezes + n) * sizeof(*v->freezes));
+    for (size_t i = 0; i < n; i++)
+        v->freezes[v->nfreezes++] =
+            (struct freeze_fact){z[i].from_ms, z[i].to_ms, z[i].reason, scope};
+}
+
+static void config_error(struct policy_view *v, const char *file, const char *msg)
+{
+    if (v->errs.n >= CONFIG_ERRORS_MAX) {
+        v->errs.dropped++;
+        return;
+    }
+    struct config_error *e = &v->errs.items[v->errs.n++];
+    snprintf(e->file, sizeof(e->file), "%s", file);
+    e->line = 1;
+    snprintf(e->msg, sizeof(e->msg), "%s", msg);
+}
+
+static struct policy_view *build_view(struct load *ld)
+{
+    struct app *app = ld->ps->app;
+    struct policy_view *v = xcalloc(1, sizeof(*v));
+    struct slot *s = ld->slots;
+    char file[600];
+    if (s[S_ORG].text) {
+        snprintf(file, sizeof(file), "%s/%s", s[S_ORG].repo, s[S_ORG].path);
+        v->has_org = true;
+        config_parse_org(file, s[S_ORG].text, s[S_ORG].len, zones_exists, app->zones, &v->org,
+                         &v->errs);
+    }
+    if (s[S_REPO].text) {
+        v->has_repo = true;
+        config_parse_repo(".github/fleetbot.yml", s[S_REPO].text, s[S_REPO].len, zones_exists,
+                          app->zones, &v->repo, &v->errs);
+    }
+    if (s[S_CATALOG].text && !(v->has_repo && v->repo.team))
+        config_parse_catalog("catalog-info.yaml", s[S_CATALOG].text, s[S_CATALOG].len,
+                             &v->catalog_owner, &v->errs);
+    if (s[S_SHIFT].text) {
+        snprintf(file, sizeof(file), "%s/%s", s[S_SHIFT].repo, s[S_SHIFT].path);
+        v->has_shift = true;
+        config_parse_shift(file, ld->shift, s[S_SHIFT].text, s[S_SHIFT].len, &v->shift, &v->errs);
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        if (s[i].error) {
+            snprintf(file, sizeof(file), "%s/%s", s[i].repo, s[i].path);
+            config_error(v, file, s[i].error);
+        }
+    }
+    if (v->has_org && v->errs.n == 0) {
+        struct fb_error err = {0};
+        if (schedule_resolve(&v->org, v->has_repo ? &v->repo : NULL, v->catalog_owner, app->zones,
+                             NULL, 0, &v->schedule, &err) == 0)
+            v->has_schedule = true;
+        else
+            config_error(v, ".github/fleetbot.yml", err.msg);
+    }
+    if (v->has_org)
+        add_freezes(v, v->org.freezes, v->org.nfreezes, "org-wide");
+    if (v->has_repo)
+        add_freezes(v, v->repo.freezes, v->repo.nfreezes, "this repository's");
+    if (v->has_repo && v->repo.opt_out) {
+        const struct tz_zone *zone = v->has_schedule ? v->schedule.schedule.zone : NULL;
+        struct tz_zone utc;
+        tz_fixed(&utc, "UTC", 0);
+        const struct tz_zone *z = zone ? zone : &utc;
+        int64_t day = v->repo.opt_out_expires_day;
+        struct cal_date d = cal_date_from_days(day);
+        snprintf(v->expires, sizeof(v->expires), "%04d-%02d-%02d", (int)d.year, d.month, d.day);
+        int64_t today = cal_floor_div(tz_to_local(z, ld->now_ms / 1000), CAL_DAY_S);
+        int64_t max_days = v->has_org ? v->org.opt_out_max_days : 0;
+        v->opt_out = (struct opt_out_fact){
+            .reason = v->repo.opt_out_reason,
+            .until_ms = tz_from_local(z, (day + 1) * CAL_DAY_S) * 1000,
+            .max_until_ms =
+                max_days ? tz_from_local(z, (today + max_days + 1) * CAL_DAY_S) * 1000 : 0,
+            .expires = v->expires,
+        };
+        v->has_opt_out = true;
+        tz_free(&utc);
+    }
+    if (v->errs.n + v->errs.dropped > 0) {
+        char text[CONFIG_ERRORS_MAX * 400];
+        config_errors_format(&v->errs, text, sizeof(text));
+        for (char *p = text; *p; p++)
+            if (*p == '\n')
+                *p = p[1] ? ';' : '\0';
+        v->error_text = xstrdup(text);
+    }
+    return v;
+}
+
+void policy_view_facts(const struct policy_view *v, struct pr_facts *f)
+{
+    f->schedule = v->has_schedule ? &v->schedule.schedule : NULL;
+    f->freezes = v->freezes;
+    f->nfreezes = v->nfreezes;
+    f->opt_out = v->has_opt_out ? &v->opt_out : NULL;
+    f->shift_recommend_only = v->has_shift && !v->shift.automerge;
+    f->config_error = v->error_text;
+}
+
+void policy_view_free(struct policy_view *v)
+{
+    if (v == NULL)
+        return;
+    cfg_org_free(&v->org);
+    cfg_repo_free(&v->repo);
+    cfg_shift_free(&v->shift);
+    free(v->catalog_owner);
+    free(v->error_text);
+    resolved_schedule_free(&v->schedule);
+    free(v->freezes);
+    free(v);
+}
+
+/* ---- fetching ------------------------------------------------------------------- */
+
+static void load_step_done(struct load *ld)
+{
+    if (--ld->outstanding > 0)
+        return;
+    if (ld->err.code != 0) {
+        ld->fn(NULL, &ld->err, ld->priv);
+    } else {
+        struct policy_view *v = build_view(ld);
+        struct fb_error ok = {0};
+        ld->fn(v, &ok, ld->priv);
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        free(ld->slots[i].text);
+        free(ld->slots[i].error);
+    }
+    free(ld);
+}
+
+static void on_file(const struct gh_response *resp, const struct fb_error *err, void *priv)
+{
+    struct fetch *fx = priv;
+    struct load *ld = fx->load;
+    struct slot *s = &ld->slots[fx->slot];
+    free(fx);
+    char key[600];
+    slot_key(s, key, sizeof(key));
+    if (err->code == FB_ERR_NOT_FOUND) {
+        cache_put(ld->ps, key, NULL, 0);
+    } else if (err->code == FB_ERR_DENIED) {
+        /* the App cannot read it (not installed on the config repo, or no contents
+         * permission): a configuration problem for an admin, not a retry */
+        char msg[700];
+        snprintf(msg, sizeof(msg),
+                 "fleetbot cannot read this file (%d %s): install the App on "
+                 "%s with contents read permission",
+                 err->http_status, err->msg, s->repo);
+        s->error = xstrdup(msg);
+    } else if (err->code != 0) {
+        fb_error_set(&ld->err, err->code, "reading %s/%s: %s", s->repo, s->path, err->msg);
+        ld->err.retry_at_ms = err->retry_at_ms;
+    } else {
+        const char *content = json_path_str(resp->json, "content");
+        struct buf text = BUF_INIT(FILE_MAX);
+        if (content == NULL || policy_base64_decode(content, strlen(content), &text) != 0) {
+            /* a directory, a symlink or an oversized file: report it where it is fixed */
+            s->error = xstrdup("not a readable file (a directory, a link, or over 1 MiB)");
+        } else {
+            s->text = xstrndup(text.data ? text.data : "", text.len);
+            s->len = text.len;
+            cache_put(ld->ps, key, s->text, s->len);
+        }
+        buf_free(&text);
+    }
+    load_step_done(ld);
+}
+
+int policy_load(struct policy_source *ps, int64_t installation, const char *repo, const char *shift,
+                int64_t now_ms, policy_done_fn fn, void *priv)
+{
+    struct load *ld = xcalloc(1, sizeof(*ld));
+    ld->ps = ps;
+    ld->fn = fn;
+    ld->priv = priv;
+    ld->installation = installation;
+    ld->now_ms = now_ms;
+    snprintf(ld->repo, sizeof(ld->repo), "%s", repo);
+    snprintf(ld->shift, sizeof(ld->shift), "%s", shift ? shift : "");
+    char config_repo[256];
+    const char *cr = ps->app->settings.config_repo;
+    if (cr)
+        snprintf(config_repo, sizeof(config_repo), "%s", cr);
+    else
+        snprintf(config_repo, sizeof(config_repo), "%.*s/.github", (int)strcspn(repo, "/"), repo);
+    struct slot *s = ld->slots;
+    snprintf(s[S_ORG].repo, sizeof(s[S_ORG].repo), "%s", config_repo);
+    snprintf(s[S_ORG].path, sizeof(s[S_ORG].path), "fleetbot.yml");
+    s[S_ORG].wanted = true;
+    if (ld->shift[0]) {
+        snprintf(s[S_SHIFT].repo, sizeof(s[S_SHIFT].repo), "%s", config_repo);
+        snprintf(s[S_SHIFT].path, sizeof(s[S_SHIFT].path), "shifts/%s.yml", ld->shift);
+        s[S_SHIFT].wanted = true;
+    }
+    snprintf(s[S_REPO].repo, sizeof(s[S_REPO].repo), "%s", repo);
+    snprintf(s[S_REPO].path, sizeof(s[S_REPO].path), ".github/fleetbot.yml");
+    s[S_REPO].wanted = true;
+    snprintf(s[S_CATALOG].repo, sizeof(s[S_CATALOG].repo), "%s", repo);
+    snprintf(s[S_CATALOG].path, sizeof(s[S_CATALOG].path), "catalog-info.yaml");
+    s[S_CATALOG].wanted = true;
+
+    ld->outstanding = 1; /* a guard while sending */
+    int64_t real_now = time_real_ms();
+    for (int i = 0; i < S_COUNT; i++) {
+        if (!s[i].wanted)
+            continue;
+        char key[600];
+        slot_key(&s[i], key, sizeof(key));
+        struct cache_entry *e = cache_find(ps, key);
+        if (e && real_now - e->fetched_at < POLICY_CACHE_MS) {
+            if (e->text) {
+                s[i].text = xstrndup(e->text, e->len);
+                s[i].len = e->len;
+            }
+            continue;
+        }
+        char path[700];
+        snprintf(path, sizeof(path), "/repos/%s/contents/%s", s[i].repo, s[i].path);
+        struct gh_request req = {
+            .method = "GET", .path = path, .installation_id = installation, .use_etag = true};
+        struct fetch *fx = xcalloc(1, sizeof(*fx));
+        fx->load = ld;
+        fx->slot = i;
+        ld->outstanding++;
+        if (gh_request_send(ps->app->gh, &req, on_file, fx) != 0) {
+            free(fx);
+            ld->outstanding--;
+            fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "github client refused the request");
+        }
+    }
+    load_step_done(ld);
+    return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * policy_source.h - the policy files one evaluation needs, read through the contents API:
+ * the org's fleetbot.yml and shifts/<name>.yml in the config repo, the repo's own
+ * .github/fleetbot.yml and catalog-info.yaml. Texts are kept per process for
+ * POLICY_CACHE_MS (and revalidated with ETags after that), so a burst of evaluations
+ * costs no extra API calls. The result is parsed and resolved into gate facts.
+ */
+#ifndef FLEETBOT_POLICY_SOURCE_H
+#define FLEETBOT_POLICY_SOURCE_H
+
+#include "config.h"
+#include "schedule_resolve.h"
+
+#include "policies/facts.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct app;
+struct buf;
+struct fb_error;
+struct policy_source;
+
+#define POLICY_CACHE_MS    60000
+#define POLICY_CACHE_FILES 4096
+
+/* Everything the gates may read from the policy files for one PR. Owned by the caller. */
+struct policy_view {
+    bool has_org;
+    struct cfg_org org;
+    bool has_repo;
+    struct cfg_repo repo;
+    bool has_shift;
+    struct cfg_shift shift;
+    char *catalog_owner;
+    struct config_errors errs;
+    char *error_text; /* errs formatted ("file:line: ...; ..."), or NULL */
+    bool has_schedule;
+    struct resolved_schedule schedule;
+    struct freeze_fact *freezes;
+    size_t nfreezes;
+    bool has_opt_out;
+    struct opt_out_fact opt_out;
+    char expires[16];
+};
+
+typedef void (*policy_done_fn)(struct policy_view *view, const struct fb_error *err, void *priv);
+
+struct policy_source *policy_source_new(struct app *app);
+/* Free after app->gh (whose pending callbacks reach the loads in flight). */
+void policy_source_free(struct policy_source *ps);
+
+/*
+ * Loads the view for repo (owner/name) and shift ("" for none) at now_ms. 0: fn is called
+ * exactly once later with a view it owns (policy_view_free), or with NULL and err set when
+ * a file could not be read (transient: try again). Nonzero: fn is never called.
+ */
+int policy_load(struct policy_source *ps, int64_t installation, const char *repo, const char *shift,
+                int64_t now_ms, policy_done_fn fn, void *priv);
+void policy_view_free(struct policy_view *v);
+
+/* Points f's policy facts into v (borrowed for v's lifetime). */
+void policy_view_facts(const struct policy_view *v, struct pr_facts *f);
+
+/* Decodes GitHub's base64 "content" (with newlines) into out. 0 or FB_ERR_INVALID. */
+int policy_base64_decode(const char *in, size_t n, struct buf *out);
+
+#endif

@@ -1,0 +1,98 @@
+"""Integration: the policy files, read through the contents API, decide. With the clock
+at Tuesday 2026-11-24 10:00 UTC: a repo of a team whose night window opens at 22:00 waits
+for exactly that instant without fetching its checks; an opted-out repo, a frozen repo
+and a recommendation shift are not merged, each saying why; an invalid repo config is a
+visible error with its line and never a merge; a repo whose team is at work merges."""
+import json
+
+import harness
+from fleet import AUTOMERGE, Fleet, green, green_repo
+
+NOW = "2026-11-24T10:00:00Z"
+NOW_MS = 1795514400000
+F = None
+
+ORG = """
+defaults:
+  team: core
+teams:
+  core:
+    timezone: UTC
+    hours: "09:00-17:00"
+  night:
+    timezone: UTC
+    hours: "22:00-06:00"
+"""
+
+
+def setup_org():
+    inst = F.sim.add_installation(account="acme")
+    F.sim.add_repo("acme/.github", installation=inst, default_branch="main")
+    F.sim.set_file("acme/.github", "fleetbot.yml", ORG)
+    F.sim.set_file("acme/.github", "shifts/suggest.yml", "owners: [alice]\nautomerge: false\n")
+    return inst
+
+
+def repo(name, inst, config=None):
+    green_repo(F, name, installation=inst)
+    if config is not None:
+        F.sim.set_file(name, ".github/fleetbot.yml", config)
+    n = F.sim.open_pr(name, labels=[AUTOMERGE])
+    return n
+
+
+def test_team_at_work_merges():
+    n = repo("acme/api", INST)
+    green(F, "acme/api", n)
+    F.wait_merged("acme/api", n)
+    trace = json.loads(F.decision("acme/api", n)["trace"])
+    hours = [g for g in trace["gates"] if g["gate"] == "working-hours"][0]
+    assert hours["verdict"] == "pass" and "team core" in hours["reason"], hours
+
+
+def test_night_team_waits_for_its_window_without_reading_checks():
+    n = repo("acme/batch", INST, "team: night\n")
+    green(F, "acme/batch", n)
+    d = F.wait_decision("acme/batch", n, "wait", contains="outside team night's working hours")
+    assert "Tue 2026-11-24 22:00 UTC" in d["reason"], d
+    F.settle()
+    assert not F.merges_of("acme/batch", n)
+    job = "%d|acme/batch|%d" % (INST, n)
+    score = F.redis_cli().call("ZSCORE", "fb:evalq", job)
+    assert score is not None and int(float(score)) == NOW_MS + 12 * 3600 * 1000, score
+    checks = F.sim.calls("GET", r"^/repos/acme/batch/commits/")
+    assert checks == [], checks
+
+
+def test_opt_out_freeze_and_recommendation_are_not_merged():
+    n1 = repo("acme/quiet", INST, "opt_out:\n  reason: migrating clusters\n  expires: 2026-12-15\n")
+    n2 = repo("acme/frozen", INST, "freezes:\n  - from: 2026-11-24T00:00:00Z\n"
+                                   "    to: 2026-11-25T00:00:00Z\n    reason: release week\n")
+    green_repo(F, "acme/suggested", installation=INST)
+    n3 = F.sim.open_pr("acme/suggested", labels=[AUTOMERGE, "fleetbot/shift:suggest"])
+    for r, n in (("acme/quiet", n1), ("acme/frozen", n2), ("acme/suggested", n3)):
+        green(F, r, n)
+    F.wait_decision("acme/quiet", n1, "wait", contains="opted out until 2026-12-15: migrating clusters")
+    F.wait_decision("acme/frozen", n2, "wait", contains="this repository's freeze in effect: release week")
+    d = F.wait_decision("acme/suggested", n3, "blocked", contains="shift suggest only recommends")
+    trace = json.loads(d["trace"])
+    checks = [g for g in trace["gates"] if g["gate"] == "required-checks"][0]
+    assert checks["verdict"] == "pass", checks  # it still says what it would need
+    F.settle()
+    for r, n in (("acme/quiet", n1), ("acme/frozen", n2), ("acme/suggested", n3)):
+        assert not F.merges_of(r, n), r
+
+
+def test_invalid_repo_config_is_an_error_with_its_line_and_never_a_merge():
+    n = repo("acme/typo", INST, "team: core\nhours: \"9 to 5\"\n")
+    green(F, "acme/typo", n)
+    d = F.wait_decision("acme/typo", n, "blocked", contains="invalid policy configuration")
+    assert ".github/fleetbot.yml:2: hours must be" in d["reason"], d
+    F.settle()
+    assert not F.merges_of("acme/typo", n)
+
+
+if __name__ == "__main__":
+    with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
+        INST = setup_org()
+        harness.run_tests()
