@@ -85,7 +85,8 @@ static void eval_finish(struct evaluation *ev, int64_t next_due)
 
 /* Labels for on_redis_logged (its priv is not const). */
 static char w_untrack[] = "untrack", w_merge[] = "merge record", w_decision[] = "decision",
-            w_tracking[] = "tracking", w_sha[] = "sha index", w_inflight[] = "merge in flight";
+            w_tracking[] = "tracking", w_sha[] = "sha index", w_inflight[] = "merge in flight",
+            w_rates[] = "rate-limit release";
 
 static void on_redis_logged(redisReply *reply, void *priv)
 {
@@ -208,6 +209,8 @@ static void set_tracking(struct evaluation *ev, bool tracked)
 
 /* ---- merging ------------------------------------------------------------------------ */
 
+static void release_rates(struct evaluation *ev);
+
 static void on_merged(const struct gh_response *resp, const struct fb_error *err, void *priv)
 {
     struct evaluation *ev = priv;
@@ -227,6 +230,10 @@ static void on_merged(const struct gh_response *resp, const struct fb_error *err
         eval_finish(ev, 0);
         return;
     }
+    /* a definite "no" (4xx) frees the reserved rate-limit slots; an unknown outcome
+     * (5xx, timeout) keeps them, since the merge may have happened */
+    if ((err->http_status >= 400 && err->http_status < 500) || err->code == FB_ERR_RATE_LIMITED)
+        release_rates(ev);
     int64_t next = 0;
     char reason[GATE_REASON_MAX];
     if (err->http_status == 409) {
@@ -269,7 +276,7 @@ static void on_merged(const struct gh_response *resp, const struct fb_error *err
     eval_finish(ev, next);
 }
 
-static void merge(struct evaluation *ev)
+static void send_merge(struct evaluation *ev)
 {
     char path[512], body[256];
     snprintf(path, sizeof(path), "/repos/%s/pulls/%lld/merge", ev->repo, (long long)ev->number);
@@ -285,6 +292,103 @@ static void merge(struct evaluation *ev)
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client unavailable");
         eval_fail(ev, "merge", &e);
+    }
+}
+
+/* KEYS: the rate-limit sorted sets. ARGV: now, member, then limit and window per key.
+ * Reserves a slot in every scope at once, or returns when the first full one frees. */
+static const char LUA_RATE_RESERVE[] =
+    "local now = tonumber(ARGV[1]) local wait = 0 "
+    "for i, k in ipairs(KEYS) do "
+    "  local limit = tonumber(ARGV[1 + 2 * i]) local win = tonumber(ARGV[2 + 2 * i]) "
+    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win) "
+    "  local n = redis.call('ZCARD', k) "
+    "  if n >= limit then "
+    "    local r = redis.call('ZRANGE', k, n - limit, n - limit, 'WITHSCORES') "
+    "    local slot = tonumber(r[2]) + win "
+    "    if slot > wait then wait = slot end end "
+    "end "
+    "if wait > 0 then return wait end "
+    "for i, k in ipairs(KEYS) do "
+    "  redis.call('ZADD', k, now, ARGV[2]) "
+    "  redis.call('PEXPIRE', k, 2 * tonumber(ARGV[2 + 2 * i])) end "
+    "return 0";
+
+static void rate_member(const struct evaluation *ev, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s#%lld@%s", ev->repo, (long long)ev->number, ev->facts.head_sha);
+}
+
+/* The merge did not happen: give its slots back. */
+static void release_rates(struct evaluation *ev)
+{
+    if (ev->policy == NULL)
+        return;
+    char member[400];
+    rate_member(ev, member, sizeof(member));
+    for (size_t i = 0; i < ev->policy->nrates; i++)
+        fb_redis_command(ev->app->redis, on_redis_logged, w_rates, "ZREM %s %s",
+                         ev->policy->rate_keys[i], member);
+}
+
+static void on_reserved(redisReply *reply, void *priv)
+{
+    struct evaluation *ev = priv;
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
+        eval_fail(ev, "a rate-limit slot", &e);
+        return;
+    }
+    if (reply->integer == 0) {
+        send_merge(ev);
+        return;
+    }
+    /* another replica took the last slot since the facts were read */
+    char when[40];
+    time_format_rfc3339(reply->integer, when, sizeof(when));
+    char reason[GATE_REASON_MAX];
+    snprintf(reason, sizeof(reason),
+             "rate limit on automerges reached just before merging (another PR took the "
+             "slot); next slot at %s",
+             when);
+    record_decision(ev, "wait", reason);
+    eval_finish(ev, reply->integer);
+}
+
+static void merge(struct evaluation *ev)
+{
+    struct policy_view *v = ev->policy;
+    if (v == NULL || v->nrates == 0) {
+        send_merge(ev);
+        return;
+    }
+    const char *argv[5 + 3 * 3];
+    size_t lens[5 + 3 * 3];
+    char nkeys[8], now[24], member[400], limits[3][24], wins[3][24];
+    int argc = 0;
+    argv[argc++] = "EVAL";
+    argv[argc++] = LUA_RATE_RESERVE;
+    snprintf(nkeys, sizeof(nkeys), "%zu", v->nrates);
+    argv[argc++] = nkeys;
+    for (size_t i = 0; i < v->nrates; i++)
+        argv[argc++] = v->rate_keys[i];
+    snprintf(now, sizeof(now), "%lld", (long long)ev->now);
+    argv[argc++] = now;
+    rate_member(ev, member, sizeof(member));
+    argv[argc++] = member;
+    for (size_t i = 0; i < v->nrates; i++) {
+        snprintf(limits[i], sizeof(limits[i]), "%lld", (long long)v->rates[i].limit);
+        snprintf(wins[i], sizeof(wins[i]), "%lld", (long long)v->rates[i].window_ms);
+        argv[argc++] = limits[i];
+        argv[argc++] = wins[i];
+    }
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    if (fb_redis_command_argv(ev->app->redis, on_reserved, ev, argc, argv, lens) != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
+        eval_fail(ev, "a rate-limit slot", &e);
     }
 }
 
@@ -418,7 +522,56 @@ static void fetch_checks(struct evaluation *ev)
     fetch_step_done(ev);
 }
 
-/* The policy files are in: gates that need no check facts decide first. */
+/* Facts complete except the checks: gates that need no check facts decide first. */
+static void after_policy(struct evaluation *ev)
+{
+    set_tracking(ev, true);
+    if (!gates_precheck_passes(&ev->facts, ev->now)) {
+        /* outside the schedule, frozen, opted out, rate-limited, bad config: decided without
+         * fetching check facts (they stay "not evaluated") */
+        decide(ev);
+        return;
+    }
+    fetch_checks(ev);
+}
+
+/* KEYS: the rate-limit sorted sets. ARGV: now, then each key's window. The merge times
+ * still inside each window. */
+static const char LUA_RATE_READ[] =
+    "local out = {} "
+    "for i, k in ipairs(KEYS) do "
+    "  local from = tonumber(ARGV[1]) - tonumber(ARGV[i + 1]) "
+    "  out[i] = redis.call('ZRANGEBYSCORE', k, '(' .. from, '+inf', 'WITHSCORES') "
+    "end return out";
+
+static void on_rates(redisReply *reply, void *priv)
+{
+    struct evaluation *ev = priv;
+    struct policy_view *v = ev->policy;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != v->nrates) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
+        eval_fail(ev, "the rate-limit counters", &e);
+        return;
+    }
+    for (size_t i = 0; i < v->nrates; i++) {
+        redisReply *list = reply->element[i];
+        size_t n = list->type == REDIS_REPLY_ARRAY ? list->elements / 2 : 0;
+        v->rate_recent[i] = xcalloc(n ? n : 1, sizeof(int64_t));
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++) {
+            redisReply *score = list->element[2 * j + 1];
+            int64_t t;
+            if (score->type == REDIS_REPLY_STRING &&
+                parse_i64(score->str, score->len, 0, INT64_MAX, &t) == 0)
+                v->rate_recent[i][k++] = t;
+        }
+        v->rates[i].recent_ms = v->rate_recent[i];
+        v->rates[i].nrecent = k;
+    }
+    after_policy(ev);
+}
+
 static void on_policy(struct policy_view *view, const struct fb_error *err, void *priv)
 {
     struct evaluation *ev = priv;
@@ -429,14 +582,34 @@ static void on_policy(struct policy_view *view, const struct fb_error *err, void
     ev->policy = view;
     policy_view_facts(view, &ev->facts);
     ev->facts.shift = ev->shift;
-    set_tracking(ev, true);
-    if (!gates_precheck_passes(&ev->facts, ev->now)) {
-        /* outside the schedule, frozen, opted out, rate-limited, bad config: decided without
-         * fetching check facts (they stay "not evaluated") */
-        decide(ev);
+    if (view->nrates == 0) {
+        after_policy(ev);
         return;
     }
-    fetch_checks(ev);
+    const char *argv[4 + 2 * 3];
+    size_t lens[4 + 2 * 3];
+    char nkeys[8], now[24], wins[3][24];
+    int argc = 0;
+    argv[argc++] = "EVAL";
+    argv[argc++] = LUA_RATE_READ;
+    snprintf(nkeys, sizeof(nkeys), "%zu", view->nrates);
+    argv[argc++] = nkeys;
+    for (size_t i = 0; i < view->nrates; i++)
+        argv[argc++] = view->rate_keys[i];
+    snprintf(now, sizeof(now), "%lld", (long long)ev->now);
+    argv[argc++] = now;
+    for (size_t i = 0; i < view->nrates; i++) {
+        snprintf(wins[i], sizeof(wins[i]), "%lld", (long long)view->rates[i].window_ms);
+        argv[argc++] = wins[i];
+    }
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    int rc = fb_redis_command_argv(ev->app->redis, on_rates, ev, argc, argv, lens);
+    if (rc != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
+        eval_fail(ev, "the rate-limit counters", &e);
+    }
 }
 
 static void on_pr(const struct gh_response *resp, const struct fb_error *err, void *priv)

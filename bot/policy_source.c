@@ -149,6 +149,18 @@ static void add_freezes(struct policy_view *v, const struct cfg_freeze *z, size_
             (struct freeze_fact){z[i].from_ms, z[i].to_ms, z[i].reason, scope};
 }
 
+/* One rate scope: key and description are formatted with the same single argument. */
+#define add_rate(v, limit, window, key_fmt, what_fmt, arg)                                         \
+    do {                                                                                           \
+        if ((v)->nrates < 3) {                                                                     \
+            snprintf((v)->rate_keys[(v)->nrates], sizeof((v)->rate_keys[0]), key_fmt, arg);        \
+            snprintf((v)->rate_what[(v)->nrates], sizeof((v)->rate_what[0]), what_fmt, arg);       \
+            (v)->rates[(v)->nrates] =                                                              \
+                (struct rate_fact){(v)->rate_what[(v)->nrates], (limit), (window), NULL, 0};       \
+            (v)->nrates++;                                                                         \
+        }                                                                                          \
+    } while (0)
+
 static void config_error(struct policy_view *v, const char *file, const char *msg)
 {
     if (v->errs.n >= CONFIG_ERRORS_MAX) {
@@ -224,6 +236,19 @@ static struct policy_view *build_view(struct load *ld)
         v->has_opt_out = true;
         tz_free(&utc);
     }
+    if (v->has_org) {
+        int64_t inst = v->org.per_installation_per_hour;
+        int64_t shift =
+            v->has_shift && v->shift.per_hour ? v->shift.per_hour : v->org.per_shift_per_hour;
+        if (inst > 0)
+            add_rate(v, inst, 3600000, "fb:rl:inst:%lld", "automerges of installation %lld",
+                     (long long)ld->installation);
+        if (shift > 0 && ld->shift[0])
+            add_rate(v, shift, 3600000, "fb:rl:shift:%s", "automerges of shift %s", ld->shift);
+        if (v->org.repo_spacing_s > 0)
+            add_rate(v, 1, v->org.repo_spacing_s * 1000, "fb:rl:repo:%s",
+                     "spacing between automerges into %s", ld->repo);
+    }
     if (v->errs.n + v->errs.dropped > 0) {
         char text[CONFIG_ERRORS_MAX * 400];
         config_errors_format(&v->errs, text, sizeof(text));
@@ -243,6 +268,8 @@ void policy_view_facts(const struct policy_view *v, struct pr_facts *f)
     f->opt_out = v->has_opt_out ? &v->opt_out : NULL;
     f->shift_recommend_only = v->has_shift && !v->shift.automerge;
     f->config_error = v->error_text;
+    f->rates = v->rates;
+    f->nrates = v->nrates;
 }
 
 void policy_view_free(struct policy_view *v)
@@ -256,6 +283,8 @@ void policy_view_free(struct policy_view *v)
     free(v->error_text);
     resolved_schedule_free(&v->schedule);
     free(v->freezes);
+    for (size_t i = 0; i < v->nrates; i++)
+        free(v->rate_recent[i]);
     free(v);
 }
 

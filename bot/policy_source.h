@@ -39,6 +39,12 @@ struct policy_view {
     struct resolved_schedule schedule;
     struct freeze_fact *freezes;
     size_t nfreezes;
+    /* rate limits that apply, with their Redis keys; recent times filled by the evaluator */
+    struct rate_fact rates[3];
+    char rate_keys[3][320];
+    char rate_what[3][320];
+    int64_t *rate_recent[3]; /* owned */
+    size_t nrates;
     bool has_opt_out;
     struct opt_out_fact opt_out;
     char expires[16];

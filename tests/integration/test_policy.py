@@ -92,6 +92,28 @@ def test_invalid_repo_config_is_an_error_with_its_line_and_never_a_merge():
     assert not F.merges_of("acme/typo", n)
 
 
+def test_rate_limit_lets_one_merge_and_schedules_the_next_slot():
+    inst = F.sim.add_installation(account="busy")
+    F.sim.add_repo("busy/.github", installation=inst, default_branch="main")
+    F.sim.set_file("busy/.github", "fleetbot.yml", "teams:\n  core:\n    timezone: UTC\n"
+                   "defaults:\n  team: core\nrate_limits:\n  per_installation_per_hour: 1\n")
+    prs = [("busy/a", repo("busy/a", inst)), ("busy/b", repo("busy/b", inst))]
+    for r, n in prs:
+        green(F, r, n)
+    harness.wait_until(lambda: sum(len(F.merges_of(r, n)) for r, n in prs) == 1, 30,
+                       what="one of the two PRs merged")
+    waiting = [(r, n) for r, n in prs if not F.merges_of(r, n)][0]
+    # either the gate saw the other merge, or the atomic reservation refused this one
+    d = F.wait_decision(waiting[0], waiting[1], "wait", contains="automerge")
+    F.settle()
+    assert sum(len(F.merges_of(r, n)) for r, n in prs) == 1
+    job = "%d|%s|%d" % (inst, waiting[0], waiting[1])
+    due = int(float(F.redis_cli().call("ZSCORE", "fb:evalq", job)))
+    slot = [int(float(x)) for x in F.redis_cli().call("ZRANGE", "fb:rl:inst:%d" % inst, 0, -1,
+                                                      "WITHSCORES")[1::2]]
+    assert len(slot) == 1 and due == slot[0] + 3600 * 1000, (due, slot, d)
+
+
 if __name__ == "__main__":
     with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
         INST = setup_org()
