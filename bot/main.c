@@ -9,6 +9,7 @@
 #include "err.h"
 #include "evalq.h"
 #include "evaluator.h"
+#include "explain.h"
 #include "gh_client.h"
 #include "http_server.h"
 #include "log.h"
@@ -42,6 +43,7 @@ static const char usage[] =
     "                         and the worker that evaluates and merges pull requests\n"
     "  dead-letters [list]    list deliveries that kept failing (fb:dead) with their errors\n"
     "  dead-letters replay ID put one dead letter back on the queue\n"
+    "  explain OWNER/REPO#N   the last decision on a pull request, gate by gate\n"
     "  check-config [--org|--repo|--shift|--catalog] FILE...\n"
     "                         validate policy files offline; errors as FILE:LINE: message\n"
     "  version                print the version\n"
@@ -272,6 +274,24 @@ static int cmd_dead_letters(struct app *app, int argc, char **argv)
     return 2;
 }
 
+static int cmd_explain(struct app *app, int argc, char **argv)
+{
+    struct fb_settings *s = &app->settings;
+    char repo[256];
+    int64_t number;
+    if (argc != 1 || explain_parse_target(argv[0], repo, sizeof(repo), &number) != 0) {
+        fputs("usage: fleetbot explain OWNER/REPO#N\n", stderr);
+        return 2;
+    }
+    int rc = explain_print(s->redis_host, s->redis_port, s->redis_db, s->redis_password, repo,
+                           number, stdout);
+    if (rc == FB_ERR_NOT_FOUND)
+        fprintf(stderr,
+                "fleetbot: no decision recorded for %s#%lld (not tagged, or not seen yet)\n", repo,
+                (long long)number);
+    return rc == 0 ? 0 : 1;
+}
+
 static char *read_small_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -416,6 +436,8 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(args[0], "serve") == 0) {
         rc = cmd_serve(&app);
+    } else if (strcmp(args[0], "explain") == 0) {
+        rc = cmd_explain(&app, nargs - 1, args + 1);
     } else if (strcmp(args[0], "dead-letters") == 0) {
         rc = cmd_dead_letters(&app, nargs - 1, args + 1);
     } else {

@@ -657,39 +657,6 @@ void queue_job_done(struct queue_job *job, int rc, const struct fb_error *err)
 
 /* ---- operator commands: blocking hiredis, CLI only ---- */
 
-static redisContext *cli_connect(const char *host, int port, int db, const char *password)
-{
-    struct timeval tv = {5, 0};
-    redisContext *c = redisConnectWithTimeout(host, port, tv);
-    if (c == NULL || c->err) {
-        log_error("redis connect failed addr=%s:%d error=%s", host, port,
-                  c ? c->errstr : "out of memory");
-        if (c)
-            redisFree(c);
-        return NULL;
-    }
-    redisSetTimeout(c, tv);
-    redisReply *r = NULL;
-    if (password != NULL && password[0]) {
-        r = redisCommand(c, "AUTH %s", password);
-        if (fb_redis_reply_is_error(r))
-            goto fail;
-        freeReplyObject(r);
-    }
-    r = redisCommand(c, "SELECT %d", db);
-    if (fb_redis_reply_is_error(r))
-        goto fail;
-    freeReplyObject(r);
-    return c;
-fail:
-    log_error("redis handshake failed addr=%s:%d error=%s", host, port,
-              r ? fb_redis_reply_error_text(r) : c->errstr);
-    if (r)
-        freeReplyObject(r);
-    redisFree(c);
-    return NULL;
-}
-
 static const char *entry_field(const redisReply *fields, const char *name)
 {
     const redisReply *v = field_value(fields, name);
@@ -698,7 +665,7 @@ static const char *entry_field(const redisReply *fields, const char *name)
 
 int queue_cli_dead_list(const char *host, int port, int db, const char *password, FILE *out)
 {
-    redisContext *c = cli_connect(host, port, db, password);
+    redisContext *c = fb_redis_cli_connect(host, port, db, password);
     if (c == NULL)
         return FB_ERR_UNAVAILABLE;
     int count = 0;
@@ -745,7 +712,7 @@ int queue_cli_dead_list(const char *host, int port, int db, const char *password
 int queue_cli_dead_replay(const char *host, int port, int db, const char *password,
                           const char *dead_id)
 {
-    redisContext *c = cli_connect(host, port, db, password);
+    redisContext *c = fb_redis_cli_connect(host, port, db, password);
     if (c == NULL)
         return FB_ERR_UNAVAILABLE;
     int rc = 0;

@@ -299,3 +299,38 @@ const char *fb_redis_reply_error_text(const redisReply *reply)
         return "nil";
     return "unexpected reply";
 }
+
+/* ---- blocking connections for the operator CLI ---- */
+
+redisContext *fb_redis_cli_connect(const char *host, int port, int db, const char *password)
+{
+    struct timeval tv = {5, 0};
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (c == NULL || c->err) {
+        log_error("redis connect failed addr=%s:%d error=%s", host, port,
+                  c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    redisReply *r = NULL;
+    if (password != NULL && password[0]) {
+        r = redisCommand(c, "AUTH %s", password);
+        if (fb_redis_reply_is_error(r))
+            goto fail;
+        freeReplyObject(r);
+    }
+    r = redisCommand(c, "SELECT %d", db);
+    if (fb_redis_reply_is_error(r))
+        goto fail;
+    freeReplyObject(r);
+    return c;
+fail:
+    log_error("redis handshake failed addr=%s:%d error=%s", host, port,
+              r ? fb_redis_reply_error_text(r) : c->errstr);
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    return NULL;
+}

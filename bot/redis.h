@@ -59,4 +59,8 @@ bool fb_redis_reply_is_error(const redisReply *reply);
 /* A NIL reply or an error reply's text, for logs; never NULL. */
 const char *fb_redis_reply_error_text(const redisReply *reply);
 
+/* A blocking connection for operator commands (never inside the event loop): connects with
+ * a 5 s timeout, AUTH and SELECT. NULL on failure (logged). Caller frees (redisFree). */
+redisContext *fb_redis_cli_connect(const char *host, int port, int db, const char *password);
+
 #endif

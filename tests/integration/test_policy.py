@@ -4,6 +4,8 @@ for exactly that instant without fetching its checks; an opted-out repo, a froze
 and a recommendation shift are not merged, each saying why; an invalid repo config is a
 visible error with its line and never a merge; a repo whose team is at work merges."""
 import json
+import os
+import subprocess
 
 import harness
 from fleet import AUTOMERGE, Fleet, green, green_repo
@@ -62,6 +64,14 @@ def test_night_team_waits_for_its_window_without_reading_checks():
     assert score is not None and int(float(score)) == NOW_MS + 12 * 3600 * 1000, score
     checks = F.sim.calls("GET", r"^/repos/acme/batch/commits/")
     assert checks == [], checks
+    out = subprocess.run([harness.fleetbot_bin(), "explain", "acme/batch#%d" % n], capture_output=True,
+                         text=True, env=dict(os.environ, FLEETBOT_REDIS_URL=F.redis.url), timeout=30)
+    assert out.returncode == 0, out
+    assert "decision: wait" in out.stdout and "next look: 2026-11-24T22:00:00Z" in out.stdout, out.stdout
+    assert "… working-hours" in out.stdout and "- required-checks  not evaluated" in out.stdout, out.stdout
+    missing = subprocess.run([harness.fleetbot_bin(), "explain", "acme/batch#999"], capture_output=True,
+                             text=True, env=dict(os.environ, FLEETBOT_REDIS_URL=F.redis.url), timeout=30)
+    assert missing.returncode == 1 and "no decision recorded" in missing.stderr, missing
 
 
 def test_opt_out_freeze_and_recommendation_are_not_merged():
