@@ -10,10 +10,12 @@
 #include "buf.h"
 #include "err.h"
 #include "gh_client.h"
+#include "ical.h"
 #include "jsonutil.h"
 #include "jwt.h"
 #include "log.h"
 #include "policies/calendar.h"
+#include "policies/schedule.h"
 #include "policies/tz.h"
 #include "timeutil.h"
 #include "zones.h"
@@ -25,6 +27,7 @@
 #define FILE_MAX (1024 * 1024)
 
 enum { S_ORG, S_SHIFT, S_REPO, S_CATALOG, S_COUNT };
+#define CALENDARS_MAX 8 /* holiday calendars of one team */
 
 struct cache_entry {
     char *key;  /* "owner/repo:path" */
@@ -57,7 +60,9 @@ struct load {
     char repo[256];
     char shift[128];
     int64_t now_ms;
-    struct slot slots[S_COUNT];
+    struct slot slots[S_COUNT + CALENDARS_MAX];
+    int nslots;
+    int stage; /* 0: the policy files; 1: the owning team's holiday calendars */
     int outstanding;
     struct fb_error err;
 };
@@ -204,14 +209,29 @@ static struct policy_view *build_view(struct load *ld)
             config_error(v, file, s[i].error);
         }
     }
+    struct ical_day *days = NULL;
+    size_t ndays = 0;
+    int64_t today = cal_floor_div(ld->now_ms / 1000, CAL_DAY_S);
+    for (int i = S_COUNT; i < ld->nslots; i++) {
+        snprintf(file, sizeof(file), "%s/%s", s[i].repo, s[i].path);
+        struct fb_error err = {0};
+        if (s[i].error)
+            config_error(v, file, s[i].error);
+        else if (s[i].text == NULL)
+            config_error(v, file, "holiday calendar not found in the config repository");
+        else if (ical_expand(s[i].text, s[i].len, today - 2, today + SCHEDULE_HORIZON_DAYS + 2,
+                             &days, &ndays, &err) != 0)
+            config_error(v, file, err.msg);
+    }
     if (v->has_org && v->errs.n == 0) {
         struct fb_error err = {0};
         if (schedule_resolve(&v->org, v->has_repo ? &v->repo : NULL, v->catalog_owner, app->zones,
-                             NULL, 0, &v->schedule, &err) == 0)
+                             days, ndays, &v->schedule, &err) == 0)
             v->has_schedule = true;
         else
             config_error(v, ".github/fleetbot.yml", err.msg);
     }
+    free(days);
     if (v->has_org)
         add_freezes(v, v->org.freezes, v->org.nfreezes, "org-wide");
     if (v->has_repo)
@@ -224,13 +244,13 @@ static struct policy_view *build_view(struct load *ld)
         int64_t day = v->repo.opt_out_expires_day;
         struct cal_date d = cal_date_from_days(day);
         snprintf(v->expires, sizeof(v->expires), "%04d-%02d-%02d", (int)d.year, d.month, d.day);
-        int64_t today = cal_floor_div(tz_to_local(z, ld->now_ms / 1000), CAL_DAY_S);
+        int64_t local_today = cal_floor_div(tz_to_local(z, ld->now_ms / 1000), CAL_DAY_S);
         int64_t max_days = v->has_org ? v->org.opt_out_max_days : 0;
         v->opt_out = (struct opt_out_fact){
             .reason = v->repo.opt_out_reason,
             .until_ms = tz_from_local(z, (day + 1) * CAL_DAY_S) * 1000,
             .max_until_ms =
-                max_days ? tz_from_local(z, (today + max_days + 1) * CAL_DAY_S) * 1000 : 0,
+                max_days ? tz_from_local(z, (local_today + max_days + 1) * CAL_DAY_S) * 1000 : 0,
             .expires = v->expires,
         };
         v->has_opt_out = true;
@@ -290,10 +310,54 @@ void policy_view_free(struct policy_view *v)
 
 /* ---- fetching ------------------------------------------------------------------- */
 
+static void fetch_slots(struct load *ld, int from, int to);
+
+/* The owning team's holiday calendars (paths in the config repo) become slots. */
+static int add_calendar_slots(struct load *ld)
+{
+    struct slot *s = ld->slots;
+    if (s[S_ORG].text == NULL)
+        return 0;
+    struct config_errors scratch = {0};
+    struct cfg_org org = {0};
+    struct cfg_repo repo = {0};
+    char *owner = NULL;
+    config_parse_org("org", s[S_ORG].text, s[S_ORG].len, NULL, NULL, &org, &scratch);
+    if (s[S_REPO].text)
+        config_parse_repo("repo", s[S_REPO].text, s[S_REPO].len, NULL, NULL, &repo, &scratch);
+    if (s[S_CATALOG].text && repo.team == NULL)
+        config_parse_catalog("catalog", s[S_CATALOG].text, s[S_CATALOG].len, &owner, &scratch);
+    const char *name = repo.team ? repo.team : owner ? owner : org.default_team;
+    const struct cfg_team *team = name ? cfg_org_team(&org, name) : NULL;
+    int added = 0;
+    for (size_t i = 0; team && i < team->ncalendars && added < CALENDARS_MAX; i++) {
+        struct slot *c = &s[S_COUNT + added++];
+        memcpy(c->repo, s[S_ORG].repo, sizeof(c->repo)); /* same size, distinct slots */
+        snprintf(c->path, sizeof(c->path), "%s", team->calendars[i]);
+        if (strncmp(team->calendars[i], "https://", 8) == 0)
+            c->error = xstrdup("https:// calendars are not fetched yet; commit the .ics file "
+                               "to the config repository and name its path");
+        else
+            c->wanted = true;
+    }
+    ld->nslots = S_COUNT + added;
+    cfg_org_free(&org);
+    cfg_repo_free(&repo);
+    free(owner);
+    return added;
+}
+
 static void load_step_done(struct load *ld)
 {
     if (--ld->outstanding > 0)
         return;
+    if (ld->err.code == 0 && ld->stage == 0) {
+        ld->stage = 1;
+        if (add_calendar_slots(ld) > 0) {
+            fetch_slots(ld, S_COUNT, ld->nslots);
+            return;
+        }
+    }
     if (ld->err.code != 0) {
         ld->fn(NULL, &ld->err, ld->priv);
     } else {
@@ -301,7 +365,7 @@ static void load_step_done(struct load *ld)
         struct fb_error ok = {0};
         ld->fn(v, &ok, ld->priv);
     }
-    for (int i = 0; i < S_COUNT; i++) {
+    for (int i = 0; i < ld->nslots; i++) {
         free(ld->slots[i].text);
         free(ld->slots[i].error);
     }
@@ -346,6 +410,43 @@ static void on_file(const struct gh_response *resp, const struct fb_error *err, 
     load_step_done(ld);
 }
 
+/* Fetches slots [from, to) that are wanted and not fresh in the cache. */
+static void fetch_slots(struct load *ld, int from, int to)
+{
+    struct policy_source *ps = ld->ps;
+    struct slot *s = ld->slots;
+    ld->outstanding = 1; /* a guard while sending */
+    int64_t real_now = time_real_ms();
+    for (int i = from; i < to; i++) {
+        if (!s[i].wanted)
+            continue;
+        char key[600];
+        slot_key(&s[i], key, sizeof(key));
+        struct cache_entry *e = cache_find(ps, key);
+        if (e && real_now - e->fetched_at < POLICY_CACHE_MS) {
+            if (e->text) {
+                s[i].text = xstrndup(e->text, e->len);
+                s[i].len = e->len;
+            }
+            continue;
+        }
+        char path[700];
+        snprintf(path, sizeof(path), "/repos/%s/contents/%s", s[i].repo, s[i].path);
+        struct gh_request req = {
+            .method = "GET", .path = path, .installation_id = ld->installation, .use_etag = true};
+        struct fetch *fx = xcalloc(1, sizeof(*fx));
+        fx->load = ld;
+        fx->slot = i;
+        ld->outstanding++;
+        if (gh_request_send(ps->app->gh, &req, on_file, fx) != 0) {
+            free(fx);
+            ld->outstanding--;
+            fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "github client refused the request");
+        }
+    }
+    load_step_done(ld);
+}
+
 int policy_load(struct policy_source *ps, int64_t installation, const char *repo, const char *shift,
                 int64_t now_ms, policy_done_fn fn, void *priv)
 {
@@ -379,35 +480,7 @@ int policy_load(struct policy_source *ps, int64_t installation, const char *repo
     snprintf(s[S_CATALOG].path, sizeof(s[S_CATALOG].path), "catalog-info.yaml");
     s[S_CATALOG].wanted = true;
 
-    ld->outstanding = 1; /* a guard while sending */
-    int64_t real_now = time_real_ms();
-    for (int i = 0; i < S_COUNT; i++) {
-        if (!s[i].wanted)
-            continue;
-        char key[600];
-        slot_key(&s[i], key, sizeof(key));
-        struct cache_entry *e = cache_find(ps, key);
-        if (e && real_now - e->fetched_at < POLICY_CACHE_MS) {
-            if (e->text) {
-                s[i].text = xstrndup(e->text, e->len);
-                s[i].len = e->len;
-            }
-            continue;
-        }
-        char path[700];
-        snprintf(path, sizeof(path), "/repos/%s/contents/%s", s[i].repo, s[i].path);
-        struct gh_request req = {
-            .method = "GET", .path = path, .installation_id = installation, .use_etag = true};
-        struct fetch *fx = xcalloc(1, sizeof(*fx));
-        fx->load = ld;
-        fx->slot = i;
-        ld->outstanding++;
-        if (gh_request_send(ps->app->gh, &req, on_file, fx) != 0) {
-            free(fx);
-            ld->outstanding--;
-            fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "github client refused the request");
-        }
-    }
-    load_step_done(ld);
+    ld->nslots = S_COUNT;
+    fetch_slots(ld, 0, S_COUNT);
     return 0;
 }

@@ -124,6 +124,31 @@ def test_rate_limit_lets_one_merge_and_schedules_the_next_slot():
     assert len(slot) == 1 and due == slot[0] + 3600 * 1000, (due, slot, d)
 
 
+ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:f\r\n"
+       "DTSTART;VALUE=DATE:20201124\r\nRRULE:FREQ=YEARLY\r\nSUMMARY:Founders Day\r\n"
+       "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_holiday_from_a_calendar_in_the_config_repo():
+    inst = F.sim.add_installation(account="holi")
+    F.sim.add_repo("holi/.github", installation=inst, default_branch="main")
+    F.sim.set_file("holi/.github", "holidays/team.ics", ICS)
+    F.sim.set_file("holi/.github", "fleetbot.yml", "defaults:\n  team: core\nteams:\n  core:\n"
+                   "    timezone: UTC\n    holidays:\n      calendars: [holidays/team.ics]\n"
+                   "  remote:\n    timezone: UTC\n    holidays:\n"
+                   "      calendars: [\"https://example.com/h.ics\"]\n")
+    n = repo("holi/app", inst)
+    green(F, "holi/app", n)
+    d = F.wait_decision("holi/app", n, "wait",
+                        contains="2026-11-24 is a holiday for team core (Founders Day)")
+    assert "Wed 2026-11-25 09:00 UTC" in d["reason"], d
+    m = repo("holi/far", inst, "team: remote\n")
+    green(F, "holi/far", m)
+    d = F.wait_decision("holi/far", m, "blocked", contains="https:// calendars are not fetched yet")
+    F.settle()
+    assert not F.merges_of("holi/app", n) and not F.merges_of("holi/far", m)
+
+
 if __name__ == "__main__":
     with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
         INST = setup_org()
