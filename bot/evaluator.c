@@ -365,7 +365,7 @@ static void merge(struct evaluation *ev)
     }
     const char *argv[5 + 3 * 3];
     size_t lens[5 + 3 * 3];
-    char nkeys[8], now[24], member[400], limits[3][24], wins[3][24];
+    char nkeys[24], now[24], member[400], limits[3][24], wins[3][24];
     int argc = 0;
     argv[argc++] = "EVAL";
     argv[argc++] = LUA_RATE_RESERVE;
@@ -588,7 +588,7 @@ static void on_policy(struct policy_view *view, const struct fb_error *err, void
     }
     const char *argv[4 + 2 * 3];
     size_t lens[4 + 2 * 3];
-    char nkeys[8], now[24], wins[3][24];
+    char nkeys[24], now[24], wins[3][24];
     int argc = 0;
     argv[argc++] = "EVAL";
     argv[argc++] = LUA_RATE_READ;

@@ -166,6 +166,23 @@ static void add_freezes(struct policy_view *v, const struct cfg_freeze *z, size_
         }                                                                                          \
     } while (0)
 
+/* Copies src into dst (cap bytes), cutting it if needed: for messages, never for keys. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* "owner/repo/path" of a slot, for messages (cut if absurdly long). */
+static void slot_file(const struct slot *sl, char *out, size_t cap)
+{
+    if (snprintf(out, cap, "%s/%s", sl->repo, sl->path) >= (int)cap)
+        out[cap - 1] = '\0';
+}
+
 static void config_error(struct policy_view *v, const char *file, const char *msg)
 {
     if (v->errs.n >= CONFIG_ERRORS_MAX) {
@@ -173,9 +190,9 @@ static void config_error(struct policy_view *v, const char *file, const char *ms
         return;
     }
     struct config_error *e = &v->errs.items[v->errs.n++];
-    snprintf(e->file, sizeof(e->file), "%s", file);
+    copy_cut(e->file, sizeof(e->file), file);
     e->line = 1;
-    snprintf(e->msg, sizeof(e->msg), "%s", msg);
+    copy_cut(e->msg, sizeof(e->msg), msg);
 }
 
 static struct policy_view *build_view(struct load *ld)
@@ -185,7 +202,7 @@ static struct policy_view *build_view(struct load *ld)
     struct slot *s = ld->slots;
     char file[600];
     if (s[S_ORG].text) {
-        snprintf(file, sizeof(file), "%s/%s", s[S_ORG].repo, s[S_ORG].path);
+        slot_file(&s[S_ORG], file, sizeof(file));
         v->has_org = true;
         config_parse_org(file, s[S_ORG].text, s[S_ORG].len, zones_exists, app->zones, &v->org,
                          &v->errs);
@@ -199,13 +216,13 @@ static struct policy_view *build_view(struct load *ld)
         config_parse_catalog("catalog-info.yaml", s[S_CATALOG].text, s[S_CATALOG].len,
                              &v->catalog_owner, &v->errs);
     if (s[S_SHIFT].text) {
-        snprintf(file, sizeof(file), "%s/%s", s[S_SHIFT].repo, s[S_SHIFT].path);
+        slot_file(&s[S_SHIFT], file, sizeof(file));
         v->has_shift = true;
         config_parse_shift(file, ld->shift, s[S_SHIFT].text, s[S_SHIFT].len, &v->shift, &v->errs);
     }
     for (int i = 0; i < S_COUNT; i++) {
         if (s[i].error) {
-            snprintf(file, sizeof(file), "%s/%s", s[i].repo, s[i].path);
+            slot_file(&s[i], file, sizeof(file));
             config_error(v, file, s[i].error);
         }
     }
@@ -213,7 +230,7 @@ static struct policy_view *build_view(struct load *ld)
     size_t ndays = 0;
     int64_t today = cal_floor_div(ld->now_ms / 1000, CAL_DAY_S);
     for (int i = S_COUNT; i < ld->nslots; i++) {
-        snprintf(file, sizeof(file), "%s/%s", s[i].repo, s[i].path);
+        slot_file(&s[i], file, sizeof(file));
         struct fb_error err = {0};
         if (s[i].error)
             config_error(v, file, s[i].error);
