@@ -14,6 +14,9 @@
 #include "jsonutil.h"
 #include "jwt.h"
 #include "log.h"
+#include "parse.h"
+#include "redis.h"
+#include "store.h"
 #include "policies/calendar.h"
 #include "policies/schedule.h"
 #include "policies/tz.h"
@@ -34,6 +37,7 @@ struct cache_entry {
     char *text; /* NULL: the file does not exist */
     size_t len;
     int64_t fetched_at; /* real ms */
+    int64_t gen;        /* the file's generation (store.h) when it was fetched */
 };
 
 struct policy_source {
@@ -47,6 +51,7 @@ struct slot {
     char repo[256];
     char path[300];
     bool wanted;
+    int64_t gen; /* the current generation of this file */
     char *error; /* could not be used: becomes a configuration error */
     char *text;
     size_t len;
@@ -116,7 +121,8 @@ static struct cache_entry *cache_find(struct policy_source *ps, const char *key)
     return NULL;
 }
 
-static void cache_put(struct policy_source *ps, const char *key, const char *text, size_t len)
+static void cache_put(struct policy_source *ps, const char *key, const char *text, size_t len,
+                      int64_t gen)
 {
     struct cache_entry *e = cache_find(ps, key);
     if (e == NULL) {
@@ -134,6 +140,7 @@ static void cache_put(struct policy_source *ps, const char *key, const char *tex
     e->text = text ? xstrndup(text, len) : NULL;
     e->len = len;
     e->fetched_at = time_real_ms();
+    e->gen = gen;
 }
 
 static void slot_key(const struct slot *s, char *out, size_t cap)
@@ -350,6 +357,7 @@ static int add_calendar_slots(struct load *ld)
     for (size_t i = 0; team && i < team->ncalendars && added < CALENDARS_MAX; i++) {
         struct slot *c = &s[S_COUNT + added++];
         memcpy(c->repo, s[S_ORG].repo, sizeof(c->repo)); /* same size, distinct slots */
+        c->gen = s[S_ORG].gen;
         snprintf(c->path, sizeof(c->path), "%s", team->calendars[i]);
         if (strncmp(team->calendars[i], "https://", 8) == 0)
             c->error = xstrdup("https:// calendars are not fetched yet; commit the .ics file "
@@ -398,7 +406,7 @@ static void on_file(const struct gh_response *resp, const struct fb_error *err, 
     char key[600];
     slot_key(s, key, sizeof(key));
     if (err->code == FB_ERR_NOT_FOUND) {
-        cache_put(ld->ps, key, NULL, 0);
+        cache_put(ld->ps, key, NULL, 0, s->gen);
     } else if (err->code == FB_ERR_DENIED) {
         /* the App cannot read it (not installed on the config repo, or no contents
          * permission): a configuration problem for an admin, not a retry */
@@ -420,7 +428,7 @@ static void on_file(const struct gh_response *resp, const struct fb_error *err, 
         } else {
             s->text = xstrndup(text.data ? text.data : "", text.len);
             s->len = text.len;
-            cache_put(ld->ps, key, s->text, s->len);
+            cache_put(ld->ps, key, s->text, s->len, s->gen);
         }
         buf_free(&text);
     }
@@ -440,7 +448,7 @@ static void fetch_slots(struct load *ld, int from, int to)
         char key[600];
         slot_key(&s[i], key, sizeof(key));
         struct cache_entry *e = cache_find(ps, key);
-        if (e && real_now - e->fetched_at < POLICY_CACHE_MS) {
+        if (e && real_now - e->fetched_at < POLICY_CACHE_MS && e->gen == s[i].gen) {
             if (e->text) {
                 s[i].text = xstrndup(e->text, e->len);
                 s[i].len = e->len;
@@ -462,6 +470,30 @@ static void fetch_slots(struct load *ld, int from, int to)
         }
     }
     load_step_done(ld);
+}
+
+static int64_t reply_gen(const redisReply *r)
+{
+    int64_t v = 0;
+    if (r && r->type == REDIS_REPLY_STRING)
+        parse_i64(r->str, r->len, 0, INT64_MAX, &v);
+    return v;
+}
+
+/* The generations of the org's and the repo's policy files, then the files. */
+static void on_generations(redisReply *reply, void *priv)
+{
+    struct load *ld = priv;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
+        ld->outstanding = 1;
+        load_step_done(ld);
+        return;
+    }
+    int64_t org = reply_gen(reply->element[0]), repo = reply_gen(reply->element[1]);
+    ld->slots[S_ORG].gen = ld->slots[S_SHIFT].gen = org;
+    ld->slots[S_REPO].gen = ld->slots[S_CATALOG].gen = repo;
+    fetch_slots(ld, 0, S_COUNT);
 }
 
 int policy_load(struct policy_source *ps, int64_t installation, const char *repo, const char *shift,
@@ -498,6 +530,13 @@ int policy_load(struct policy_source *ps, int64_t installation, const char *repo
     s[S_CATALOG].wanted = true;
 
     ld->nslots = S_COUNT;
-    fetch_slots(ld, 0, S_COUNT);
+    char owner[128]; /* hiredis formats %s and %b only: no precision */
+    snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(repo, "/"), repo);
+    if (fb_redis_command(ps->app->redis, on_generations, ld,
+                         "MGET " STORE_POLICY_GEN_PREFIX "%s " STORE_POLICY_GEN_PREFIX "%s", owner,
+                         repo) != 0) {
+        free(ld);
+        return FB_ERR_UNAVAILABLE;
+    }
     return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * policy_source.h - the policy files one evaluation needs, read through the contents API:
  * the org's fleetbot.yml and shifts/<name>.yml in the config repo, the repo's own
- * .github/fleetbot.yml and catalog-info.yaml. Texts are kept per process for
- * POLICY_CACHE_MS (and revalidated with ETags after that), so a burst of evaluations
- * costs no extra API calls. The result is parsed and resolved into gate facts.
+ * .github/fleetbot.yml and catalog-info.yaml. Texts are kept per process until a push
+ * touching them bumps their generation in Redis (handlers/push.c), or POLICY_CACHE_MS at
+ * most (then revalidated with ETags), so a burst of evaluations costs no extra API calls
+ * and a pushed change applies at once. The result is parsed into gate facts.
  */
 #ifndef FLEETBOT_POLICY_SOURCE_H
 #define FLEETBOT_POLICY_SOURCE_H
@@ -21,7 +22,7 @@ struct buf;
 struct fb_error;
 struct policy_source;
 
-#define POLICY_CACHE_MS    60000
+#define POLICY_CACHE_MS    300000
 #define POLICY_CACHE_FILES 4096
 
 /* Everything the gates may read from the policy files for one PR. Owned by the caller. */

@@ -18,8 +18,10 @@
 #define KEY_EVALQ_LEASE   "fb:evalq:lease" /* ZSET member=job, score=lease deadline ms */
 #define KEY_MERGES        "fb:merges"      /* STREAM: the merge registry Firewatch reads */
 #define KEY_INSTALLATIONS "fb:installations"
-#define STORE_SHA_TTL_S   (30 * 86400)
-#define STORE_JOB_MAX     512
+/* + "<owner>" (org policy files) or "<owner/repo>" (a repo's own): bumped by pushes */
+#define STORE_POLICY_GEN_PREFIX "fb:policy:gen:"
+#define STORE_SHA_TTL_S         (30 * 86400)
+#define STORE_JOB_MAX           512
 
 /* The evaluation job id for one PR: "<installation>|<owner/repo>|<number>". */
 int store_job_format(char *out, size_t cap, int64_t installation, const char *repo, int64_t number);

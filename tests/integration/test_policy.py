@@ -124,6 +124,15 @@ def test_rate_limit_lets_one_merge_and_schedules_the_next_slot():
     assert len(slot) == 1 and due == slot[0] + 3600 * 1000, (due, slot, d)
 
 
+def test_a_pushed_config_change_applies_at_once():
+    n = repo("acme/later", INST, "opt_out:\n  reason: moving\n  expires: 2026-12-31\n")
+    green(F, "acme/later", n)
+    F.wait_decision("acme/later", n, "wait", contains="opted out until 2026-12-31")
+    # the owners opt back in by pushing the file; every replica drops its cached copy
+    F.sim.push_to_branch("acme/later", files={".github/fleetbot.yml": "team: core\n"})
+    F.wait_merged("acme/later", n, timeout=30)  # far sooner than the 5-minute cache
+
+
 ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:f\r\n"
        "DTSTART;VALUE=DATE:20201124\r\nRRULE:FREQ=YEARLY\r\nSUMMARY:Founders Day\r\n"
        "END:VEVENT\r\nEND:VCALENDAR\r\n")

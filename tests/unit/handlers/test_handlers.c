@@ -333,3 +333,37 @@ TEST(actions_fleetbot_does_not_act_on_are_not_mine)
                              &err),
                  HANDLER_NOT_MINE);
 }
+
+TEST(push_touching_policy_files_bumps_their_generation)
+{
+    flush();
+    struct fb_error err;
+    CHECK_INT_EQ(
+        run_handler("push",
+                    "{\"ref\":\"refs/heads/main\",\"installation\":{\"id\":7},"
+                    "\"repository\":{\"full_name\":\"acme/api\",\"default_branch\":\"main\"},"
+                    "\"commits\":[{\"added\":[],\"removed\":[],"
+                    "\"modified\":[\".github/fleetbot.yml\",\"src/x.c\"]}]}",
+                    &err),
+        0);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "EXISTS fb:policy:gen:acme/api"), 1);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "EXISTS fb:policy:gen:acme"), 0);
+    CHECK_INT_EQ(
+        run_handler("push",
+                    "{\"ref\":\"refs/heads/main\",\"installation\":{\"id\":7},"
+                    "\"repository\":{\"full_name\":\"acme/.github\",\"default_branch\":\"main\"},"
+                    "\"commits\":[{\"added\":[\"holidays/se.ics\"],\"removed\":[],"
+                    "\"modified\":[]}]}",
+                    &err),
+        0);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "EXISTS fb:policy:gen:acme"), 1);
+    /* a push elsewhere, or of other files, bumps nothing */
+    CHECK_INT_EQ(
+        run_handler("push",
+                    "{\"ref\":\"refs/heads/main\",\"installation\":{\"id\":7},"
+                    "\"repository\":{\"full_name\":\"acme/web\",\"default_branch\":\"main\"},"
+                    "\"commits\":[{\"modified\":[\"README.md\"]}]}",
+                    &err),
+        0);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "EXISTS fb:policy:gen:acme/web"), 0);
+}
