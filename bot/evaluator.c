@@ -23,6 +23,7 @@
 #include "log.h"
 #include "parse.h"
 #include "policy_source.h"
+#include "rate_slots.h"
 #include "policies/gates.h"
 #include "redis.h"
 #include "store.h"
@@ -85,8 +86,7 @@ static void eval_finish(struct evaluation *ev, int64_t next_due)
 
 /* Labels for on_redis_logged (its priv is not const). */
 static char w_untrack[] = "untrack", w_merge[] = "merge record", w_decision[] = "decision",
-            w_tracking[] = "tracking", w_sha[] = "sha index", w_inflight[] = "merge in flight",
-            w_rates[] = "rate-limit release";
+            w_tracking[] = "tracking", w_sha[] = "sha index", w_inflight[] = "merge in flight";
 
 static void on_redis_logged(redisReply *reply, void *priv)
 {
@@ -295,25 +295,6 @@ static void send_merge(struct evaluation *ev)
     }
 }
 
-/* KEYS: the rate-limit sorted sets. ARGV: now, member, then limit and window per key.
- * Reserves a slot in every scope at once, or returns when the first full one frees. */
-static const char LUA_RATE_RESERVE[] =
-    "local now = tonumber(ARGV[1]) local wait = 0 "
-    "for i, k in ipairs(KEYS) do "
-    "  local limit = tonumber(ARGV[1 + 2 * i]) local win = tonumber(ARGV[2 + 2 * i]) "
-    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win) "
-    "  local n = redis.call('ZCARD', k) "
-    "  if n >= limit then "
-    "    local r = redis.call('ZRANGE', k, n - limit, n - limit, 'WITHSCORES') "
-    "    local slot = tonumber(r[2]) + win "
-    "    if slot > wait then wait = slot end end "
-    "end "
-    "if wait > 0 then return wait end "
-    "for i, k in ipairs(KEYS) do "
-    "  redis.call('ZADD', k, now, ARGV[2]) "
-    "  redis.call('PEXPIRE', k, 2 * tonumber(ARGV[2 + 2 * i])) end "
-    "return 0";
-
 static void rate_member(const struct evaluation *ev, char *out, size_t cap)
 {
     snprintf(out, cap, "%s#%lld@%s", ev->repo, (long long)ev->number, ev->facts.head_sha);
@@ -326,9 +307,7 @@ static void release_rates(struct evaluation *ev)
         return;
     char member[400];
     rate_member(ev, member, sizeof(member));
-    for (size_t i = 0; i < ev->policy->nrates; i++)
-        fb_redis_command(ev->app->redis, on_redis_logged, w_rates, "ZREM %s %s",
-                         ev->policy->rate_keys[i], member);
+    rate_slots_release(ev->app->redis, ev->policy, member);
 }
 
 static void on_reserved(redisReply *reply, void *priv)
@@ -363,29 +342,9 @@ static void merge(struct evaluation *ev)
         send_merge(ev);
         return;
     }
-    const char *argv[5 + 3 * 3];
-    size_t lens[5 + 3 * 3];
-    char nkeys[24], now[24], member[400], limits[3][24], wins[3][24];
-    int argc = 0;
-    argv[argc++] = "EVAL";
-    argv[argc++] = LUA_RATE_RESERVE;
-    snprintf(nkeys, sizeof(nkeys), "%zu", v->nrates);
-    argv[argc++] = nkeys;
-    for (size_t i = 0; i < v->nrates; i++)
-        argv[argc++] = v->rate_keys[i];
-    snprintf(now, sizeof(now), "%lld", (long long)ev->now);
-    argv[argc++] = now;
+    char member[400];
     rate_member(ev, member, sizeof(member));
-    argv[argc++] = member;
-    for (size_t i = 0; i < v->nrates; i++) {
-        snprintf(limits[i], sizeof(limits[i]), "%lld", (long long)v->rates[i].limit);
-        snprintf(wins[i], sizeof(wins[i]), "%lld", (long long)v->rates[i].window_ms);
-        argv[argc++] = limits[i];
-        argv[argc++] = wins[i];
-    }
-    for (int i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
-    if (fb_redis_command_argv(ev->app->redis, on_reserved, ev, argc, argv, lens) != 0) {
+    if (rate_slots_reserve(ev->app->redis, v, ev->now, member, on_reserved, ev) != 0) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
         eval_fail(ev, "a rate-limit slot", &e);
@@ -535,39 +494,14 @@ static void after_policy(struct evaluation *ev)
     fetch_checks(ev);
 }
 
-/* KEYS: the rate-limit sorted sets. ARGV: now, then each key's window. The merge times
- * still inside each window. */
-static const char LUA_RATE_READ[] =
-    "local out = {} "
-    "for i, k in ipairs(KEYS) do "
-    "  local from = tonumber(ARGV[1]) - tonumber(ARGV[i + 1]) "
-    "  out[i] = redis.call('ZRANGEBYSCORE', k, '(' .. from, '+inf', 'WITHSCORES') "
-    "end return out";
-
 static void on_rates(redisReply *reply, void *priv)
 {
     struct evaluation *ev = priv;
-    struct policy_view *v = ev->policy;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != v->nrates) {
+    if (rate_slots_fill(ev->policy, reply) != 0) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
         eval_fail(ev, "the rate-limit counters", &e);
         return;
-    }
-    for (size_t i = 0; i < v->nrates; i++) {
-        redisReply *list = reply->element[i];
-        size_t n = list->type == REDIS_REPLY_ARRAY ? list->elements / 2 : 0;
-        v->rate_recent[i] = xcalloc(n ? n : 1, sizeof(int64_t));
-        size_t k = 0;
-        for (size_t j = 0; j < n; j++) {
-            redisReply *score = list->element[2 * j + 1];
-            int64_t t;
-            if (score->type == REDIS_REPLY_STRING &&
-                parse_i64(score->str, score->len, 0, INT64_MAX, &t) == 0)
-                v->rate_recent[i][k++] = t;
-        }
-        v->rates[i].recent_ms = v->rate_recent[i];
-        v->rates[i].nrecent = k;
     }
     after_policy(ev);
 }
@@ -586,25 +520,7 @@ static void on_policy(struct policy_view *view, const struct fb_error *err, void
         after_policy(ev);
         return;
     }
-    const char *argv[4 + 2 * 3];
-    size_t lens[4 + 2 * 3];
-    char nkeys[24], now[24], wins[3][24];
-    int argc = 0;
-    argv[argc++] = "EVAL";
-    argv[argc++] = LUA_RATE_READ;
-    snprintf(nkeys, sizeof(nkeys), "%zu", view->nrates);
-    argv[argc++] = nkeys;
-    for (size_t i = 0; i < view->nrates; i++)
-        argv[argc++] = view->rate_keys[i];
-    snprintf(now, sizeof(now), "%lld", (long long)ev->now);
-    argv[argc++] = now;
-    for (size_t i = 0; i < view->nrates; i++) {
-        snprintf(wins[i], sizeof(wins[i]), "%lld", (long long)view->rates[i].window_ms);
-        argv[argc++] = wins[i];
-    }
-    for (int i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
-    int rc = fb_redis_command_argv(ev->app->redis, on_rates, ev, argc, argv, lens);
+    int rc = rate_slots_read(ev->app->redis, view, ev->now, on_rates, ev);
     if (rc != 0) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
