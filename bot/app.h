@@ -19,6 +19,7 @@ struct evalq;
 struct redeliver;
 struct zones;
 struct policy_source;
+struct test_clock;
 
 struct app {
     struct event_base *base;
@@ -34,6 +35,7 @@ struct app {
     struct redeliver *redeliver;
     struct zones *zones;          /* IANA zones, loaded on first use */
     struct policy_source *policy; /* policy files through the contents API */
+    struct test_clock *test_clock; /* FLEETBOT_CLOCK_KEY only */
     char bot_login[160];          /* "<slug>[bot]": the sender of fleetbot's own echoed events */
     /* counters for logs and metrics */
     long deliveries_handled;

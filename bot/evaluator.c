@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "app.h"
 #include "buf.h"
+#include "checkrun.h"
 #include "err.h"
 #include "evalq.h"
 #include "evaluator_facts.h"
@@ -24,10 +25,13 @@
 #include "parse.h"
 #include "policy_source.h"
 #include "rate_slots.h"
+#include "policies/check_summary.h"
 #include "policies/gates.h"
 #include "redis.h"
 #include "store.h"
 #include "timeutil.h"
+#include "policies/schedule.h"
+#include "policies/tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +61,12 @@ struct evaluation {
     int merge_refusals;
     char *prev_decision;
     char *prev_reason;
+    char *check_id, *check_sha, *check_sig; /* the `fleetbot` check run already published */
+    struct opt_out_fact comment_opt_out;    /* an opt-out made by comment (fb:optout:*) */
+    char comment_opt_out_text[640];
+    char comment_opt_out_expires[16];
+    struct pause_fact paused;
+    char paused_by[128], paused_reason[320];
     json_t *pr;
     json_t *fetched[F_COUNT];
     int outstanding;
@@ -81,6 +91,9 @@ static void eval_finish(struct evaluation *ev, int64_t next_due)
     policy_view_free(ev->policy);
     free(ev->prev_decision);
     free(ev->prev_reason);
+    free(ev->check_id);
+    free(ev->check_sha);
+    free(ev->check_sig);
     free(ev);
 }
 
@@ -153,8 +166,41 @@ static void record_merge(struct evaluation *ev, const char *merge_sha, int64_t m
                   ev->repo, (long long)ev->number, merge_sha ? merge_sha : "?");
 }
 
-/* Writes the decision and its trace to fb:pr:<repo>#<n>; logs when it changed. */
-static void record_decision(struct evaluation *ev, const char *kind, const char *reason)
+/* The `fleetbot` check run on the head says what was decided; untagged PRs get none. */
+static void publish_check(struct evaluation *ev, const char *kind, const char *reason,
+                          int64_t until)
+{
+    bool has_run = ev->check_id && ev->check_id[0];
+    if (strcmp(kind, "skip") == 0 && !has_run)
+        return;
+    struct check_summary_in in = {.kind = kind,
+                                  .reason = reason,
+                                  .until_ms = until,
+                                  .d = ev->decision.ngates ? &ev->decision : NULL,
+                                  .schedule = ev->facts.schedule};
+    struct check_summary cs;
+    struct buf summary = BUF_INIT(60 * 1024);
+    if (check_summary_render(&in, &cs, &summary) == 0) {
+        struct checkrun_post p = {.installation = ev->installation,
+                                  .repo = ev->repo,
+                                  .head_sha = ev->facts.head_sha,
+                                  .state_key = ev->prkey,
+                                  .prev_id = ev->check_id,
+                                  .prev_sha = ev->check_sha,
+                                  .prev_sig = ev->check_sig,
+                                  .status = cs.status,
+                                  .conclusion = cs.conclusion,
+                                  .title = cs.title,
+                                  .summary = buf_cstr(&summary)};
+        checkrun_publish(ev->app, &p);
+    }
+    buf_free(&summary);
+}
+
+/* Writes the decision and its trace to fb:pr:<repo>#<n>, logs when it changed, and
+ * updates the check run. until: the next look (0 = on the next event). */
+static void record_decision(struct evaluation *ev, const char *kind, const char *reason,
+                            int64_t until)
 {
     struct buf trace = BUF_INIT(64 * 1024);
     decision_to_json(&ev->decision, &trace);
@@ -193,12 +239,22 @@ static void record_decision(struct evaluation *ev, const char *kind, const char 
         log_info("decision repo=%s pr=%lld head=%.7s decision=%s reason=\"%s\"", ev->repo,
                  (long long)ev->number, ev->facts.head_sha ? ev->facts.head_sha : "-", kind,
                  reason);
+    if (ev->facts.head_sha)
+        publish_check(ev, kind, reason, until);
 }
 
 static void set_tracking(struct evaluation *ev, bool tracked)
 {
     fb_redis_command(ev->app->redis, on_redis_logged, w_tracking, "%s fb:tracked:%s %lld",
                      tracked ? "SADD" : "SREM", ev->repo, (long long)ev->number);
+    if (tracked)
+        fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                         "SADD " STORE_TRACKED_REPOS_PREFIX "%lld %s", (long long)ev->installation,
+                         ev->repo);
+    if (ev->shift[0])
+        fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                         "%s " STORE_SHIFT_PRS_PREFIX "%s %s", tracked ? "SADD" : "SREM", ev->shift,
+                         ev->job->id);
     if (tracked && ev->facts.head_sha) {
         fb_redis_command(ev->app->redis, on_redis_logged, w_sha, "SADD fb:sha:%s:%s %lld", ev->repo,
                          ev->facts.head_sha, (long long)ev->number);
@@ -226,7 +282,7 @@ static void on_merged(const struct gh_response *resp, const struct fb_error *err
                  ev->shift[0] ? ev->shift : "-");
         record_merge(ev, sha, ev->now, "fleetbot");
         ev->merge_refusals = 0;
-        record_decision(ev, "merged", "merged: every gate passed");
+        record_decision(ev, "merged", "merged: every gate passed", 0);
         eval_finish(ev, 0);
         return;
     }
@@ -272,7 +328,7 @@ static void on_merged(const struct gh_response *resp, const struct fb_error *err
     }
     log_warn("merge not done repo=%s pr=%lld head=%.7s status=%d reason=\"%s\"", ev->repo,
              (long long)ev->number, ev->facts.head_sha, err->http_status, reason);
-    record_decision(ev, next ? "wait" : "blocked", reason);
+    record_decision(ev, next ? "wait" : "blocked", reason, next);
     eval_finish(ev, next);
 }
 
@@ -331,7 +387,7 @@ static void on_reserved(redisReply *reply, void *priv)
              "rate limit on automerges reached just before merging (another PR took the "
              "slot); next slot at %s",
              when);
-    record_decision(ev, "wait", reason);
+    record_decision(ev, "wait", reason, reply->integer);
     eval_finish(ev, reply->integer);
 }
 
@@ -368,7 +424,8 @@ static void decide(struct evaluation *ev)
              * unknown: its pull_request.closed event settles it, or we look again */
             record_decision(ev, "wait",
                             "a merge of this head is already in flight (sent by a process that "
-                            "lost its lease); looking again once it must have been answered");
+                            "lost its lease); looking again once it must have been answered",
+                            ev->now + (MERGE_IN_FLIGHT_MS - since));
             eval_finish(ev, ev->now + (MERGE_IN_FLIGHT_MS - since));
             return;
         }
@@ -377,7 +434,8 @@ static void decide(struct evaluation *ev)
     }
     if (d->kind == DECISION_SKIP)
         set_tracking(ev, false);
-    record_decision(ev, decision_kind_name(d->kind), decision_reason(d));
+    record_decision(ev, decision_kind_name(d->kind), decision_reason(d),
+                    d->kind == DECISION_WAIT ? d->until_ms : 0);
     eval_finish(ev, d->kind == DECISION_WAIT ? d->until_ms : 0);
 }
 
@@ -506,6 +564,91 @@ static void on_rates(redisReply *reply, void *priv)
     after_policy(ev);
 }
 
+/* Rate-limit counters when limits apply, then the rest. */
+static void read_rates(struct evaluation *ev)
+{
+    if (ev->policy->nrates == 0) {
+        after_policy(ev);
+        return;
+    }
+    int rc = rate_slots_read(ev->app->redis, ev->policy, ev->now, on_rates, ev);
+    if (rc != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
+        eval_fail(ev, "the rate-limit counters", &e);
+    }
+}
+
+static const char *elem_str(redisReply *arr, size_t i, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (arr == NULL || arr->type != REDIS_REPLY_ARRAY || i >= arr->elements)
+        return NULL;
+    redisReply *r = arr->element[i];
+    if (r->type != REDIS_REPLY_STRING)
+        return NULL;
+    size_t n = r->len < cap - 1 ? r->len : cap - 1;
+    memcpy(out, r->str, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* An opt-out made by comment holds until the end of its day in the owning team's zone,
+ * like one written in .github/fleetbot.yml; the later of the two applies. */
+static void apply_comment_opt_out(struct evaluation *ev, redisReply *o)
+{
+    char by[128], at[32], day[32];
+    int64_t until_day, at_ms = 0;
+    if (elem_str(o, 0, by, sizeof(by)) == NULL || elem_str(o, 4, day, sizeof(day)) == NULL ||
+        parse_i64(day, strlen(day), 0, 10000000, &until_day) != 0)
+        return;
+    if (elem_str(o, 1, at, sizeof(at)))
+        parse_i64(at, strlen(at), 0, INT64_MAX, &at_ms);
+    char reason[300], when[40];
+    elem_str(o, 2, reason, sizeof(reason));
+    elem_str(o, 3, ev->comment_opt_out_expires, sizeof(ev->comment_opt_out_expires));
+    time_format_rfc3339(at_ms, when, sizeof(when));
+    snprintf(ev->comment_opt_out_text, sizeof(ev->comment_opt_out_text),
+             "%s (by @%s with /fleetbot opt-out on %.10s)", reason, by, when);
+    const struct tz_zone *zone = ev->facts.schedule ? ev->facts.schedule->zone : NULL;
+    int64_t until_s = (until_day + 1) * 86400;
+    ev->comment_opt_out = (struct opt_out_fact){
+        .reason = ev->comment_opt_out_text,
+        .until_ms = (zone ? tz_from_local(zone, until_s) : until_s) * 1000,
+        .max_until_ms = 0, /* checked against the org's limit when the command was given */
+        .expires = ev->comment_opt_out_expires,
+    };
+    if (ev->facts.opt_out == NULL || ev->facts.opt_out->until_ms < ev->comment_opt_out.until_ms)
+        ev->facts.opt_out = &ev->comment_opt_out;
+}
+
+static void on_overrides(redisReply *reply, void *priv)
+{
+    struct evaluation *ev = priv;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
+        eval_fail(ev, "opt-outs and shift pauses", &e);
+        return;
+    }
+    apply_comment_opt_out(ev, reply->element[0]);
+    char at[32];
+    if (ev->shift[0] && elem_str(reply->element[1], 0, ev->paused_by, sizeof(ev->paused_by))) {
+        int64_t at_ms = 0;
+        if (elem_str(reply->element[1], 1, at, sizeof(at)))
+            parse_i64(at, strlen(at), 0, INT64_MAX, &at_ms);
+        elem_str(reply->element[1], 2, ev->paused_reason, sizeof(ev->paused_reason));
+        ev->paused = (struct pause_fact){ev->paused_by, at_ms, ev->paused_reason};
+        ev->facts.shift_paused = &ev->paused;
+    }
+    read_rates(ev);
+}
+
+/* Opt-outs made by comment and shift pauses live in Redis, not in Git. */
+static const char LUA_OVERRIDES[] =
+    "return {redis.call('HMGET', KEYS[1], 'by', 'at', 'reason', 'until', 'until_day'), "
+    "redis.call('HMGET', KEYS[2], 'by', 'at', 'reason')}";
+
 static void on_policy(struct policy_view *view, const struct fb_error *err, void *priv)
 {
     struct evaluation *ev = priv;
@@ -516,15 +659,12 @@ static void on_policy(struct policy_view *view, const struct fb_error *err, void
     ev->policy = view;
     policy_view_facts(view, &ev->facts);
     ev->facts.shift = ev->shift;
-    if (view->nrates == 0) {
-        after_policy(ev);
-        return;
-    }
-    int rc = rate_slots_read(ev->app->redis, view, ev->now, on_rates, ev);
-    if (rc != 0) {
+    if (fb_redis_command(ev->app->redis, on_overrides, ev,
+                         "EVAL %s 2 " STORE_OPTOUT_PREFIX "%s " STORE_SHIFT_PAUSED_PREFIX "%s",
+                         LUA_OVERRIDES, ev->repo, ev->shift) != 0) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
-        eval_fail(ev, "the rate-limit counters", &e);
+        eval_fail(ev, "opt-outs and shift pauses", &e);
     }
 }
 
@@ -603,7 +743,7 @@ static char *reply_str(redisReply *r)
 static void on_loaded(redisReply *reply, void *priv)
 {
     struct evaluation *ev = priv;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 9) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
         eval_fail(ev, "its stored state", &e);
@@ -613,6 +753,9 @@ static void on_loaded(redisReply *reply, void *priv)
     ev->merge_refusals = reply_int(reply->element[1]);
     ev->prev_decision = reply_str(reply->element[2]);
     ev->prev_reason = reply_str(reply->element[3]);
+    ev->check_id = reply_str(reply->element[6]);
+    ev->check_sha = reply_str(reply->element[7]);
+    ev->check_sig = reply_str(reply->element[8]);
     redisReply *sent = reply->element[4];
     if (sent->type == REDIS_REPLY_STRING && sent->len < sizeof(ev->merge_sent_sha)) {
         memcpy(ev->merge_sent_sha, sent->str, sent->len);
@@ -641,7 +784,7 @@ void evaluator_on_job(struct evalq_job *job, void *priv)
     }
     if (fb_redis_command(app->redis, on_loaded, ev,
                          "HMGET %s mergeable_attempts merge_refusals decision reason "
-                         "merge_sent_sha merge_sent_at",
+                         "merge_sent_sha merge_sent_at check_id check_sha check_sig",
                          ev->prkey) != 0) {
         /* Redis is down: the lease expires and the job comes back by itself */
         log_warn("evaluation postponed, redis unavailable repo=%s pr=%lld", ev->repo,

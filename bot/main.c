@@ -8,6 +8,8 @@
 #include "config.h"
 #include "err.h"
 #include "evalq.h"
+#include "jobs.h"
+#include "test_clock.h"
 #include "evaluator.h"
 #include "explain.h"
 #include "gh_client.h"
@@ -142,7 +144,7 @@ static int start_worker(struct app *app, struct fb_error *err)
     };
     app->zones = zones_new(getenv("FLEETBOT_ZONEINFO_DIR"));
     app->policy = policy_source_new(app);
-    app->evalq = evalq_new(app->base, app->redis, &eo, app_now_ms, app, evaluator_on_job, app);
+    app->evalq = evalq_new(app->base, app->redis, &eo, app_now_ms, app, jobs_on_job, app);
     if (app->settings.redeliver_ms > 0)
         app->redeliver = redeliver_new(app, app->settings.redeliver_ms);
     return 0;
@@ -182,6 +184,8 @@ static int cmd_serve(struct app *app)
         return 1;
     }
     app->redis = redis_conn(app, "fleetbot", 5000);
+    if (s->clock_key)
+        app->test_clock = test_clock_new(app);
     struct event *sigterm = evsignal_new(app->base, SIGTERM, on_signal, app);
     struct event *sigint = evsignal_new(app->base, SIGINT, on_signal, app);
     event_add(sigterm, NULL);
@@ -240,6 +244,7 @@ out:
     http_server_free(app->http);
     fb_redis_free(app->redis_block);
     fb_redis_free(app->redis);
+    test_clock_free(app->test_clock);
     evalq_free(app->evalq);
     redeliver_free(app->redeliver);
     policy_source_free(app->policy);

@@ -30,4 +30,8 @@ void hex_encode(const unsigned char *in, size_t n, char *out);
  */
 long url_decode(const char *in, size_t n, char *out, size_t outcap);
 
+/* Percent-encodes every byte but RFC 3986's unreserved ones (a label "fleetbot/hold" in a
+ * path segment) into out, NUL-terminated; stops early rather than overflow cap. */
+void url_encode_component(const char *in, char *out, size_t cap);
+
 #endif

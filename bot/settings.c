@@ -169,6 +169,11 @@ int settings_load(struct fb_settings *s, struct fb_error *err)
     s->config_repo = (cr && cr[0]) ? xstrdup(cr) : NULL;
     const char *now = getenv("FLEETBOT_NOW");
     s->now = (now && now[0]) ? xstrdup(now) : NULL;
+    const char *ck = getenv("FLEETBOT_CLOCK_KEY");
+    s->clock_key = (ck && ck[0]) ? xstrdup(ck) : NULL;
+    if (s->clock_key && s->now == NULL)
+        return fb_error_set(err, FB_ERR_INVALID,
+                            "FLEETBOT_CLOCK_KEY is for tests and needs FLEETBOT_NOW as well");
     char host[128] = "fleetbot";
     gethostname(host, sizeof(host) - 1);
     host[sizeof(host) - 1] = '\0';
@@ -274,6 +279,7 @@ void settings_free(struct fb_settings *s)
     free(s->private_key_file);
     free(s->config_repo);
     free(s->now);
+    free(s->clock_key);
     free(s->consumer);
     free(s->roles);
     free(s->automerge_label);

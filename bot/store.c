@@ -30,6 +30,21 @@ static const char LUA_SCHEDULE_REPO[] =
     "  redis.call('ZADD', KEYS[2], 'LT', ARGV[1], ARGV[2] .. pr) n = n + 1 end "
     "return n";
 
+/* KEYS: tracked-repos set, evalq. ARGV: due, job prefix "<inst>|". */
+static const char LUA_SCHEDULE_INSTALLATION[] =
+    "local n = 0 "
+    "for _, repo in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
+    "  for _, pr in ipairs(redis.call('SMEMBERS', 'fb:tracked:' .. repo)) do "
+    "    redis.call('ZADD', KEYS[2], 'LT', ARGV[1], ARGV[2] .. repo .. '|' .. pr) n = n + 1 end "
+    "end return n";
+
+/* KEYS: shift's job set, evalq. ARGV: due. */
+static const char LUA_SCHEDULE_SHIFT[] =
+    "local n = 0 "
+    "for _, job in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
+    "  redis.call('ZADD', KEYS[2], 'LT', ARGV[1], job) n = n + 1 end "
+    "return n";
+
 /* KEYS: merge record, merge stream, tracked set. ARGV: repo, pr, head, merge sha, shift,
  * merged_at, by, method. */
 static const char LUA_RECORD_MERGE[] =
@@ -135,6 +150,7 @@ void store_pr_seen(struct redis_batch *b, int64_t installation, const char *repo
         return;
     }
     redis_batch_cmd(b, "SADD fb:tracked:%s %lld", repo, (long long)number);
+    redis_batch_cmd(b, "SADD " STORE_TRACKED_REPOS_PREFIX "%lld %s", (long long)installation, repo);
     if (head_sha && head_sha[0]) {
         redis_batch_cmd(b, "SADD fb:sha:%s:%s %lld", repo, head_sha, (long long)number);
         redis_batch_cmd(b, "EXPIRE fb:sha:%s:%s %d", repo, head_sha, STORE_SHA_TTL_S);
@@ -142,6 +158,20 @@ void store_pr_seen(struct redis_batch *b, int64_t installation, const char *repo
                         head_sha);
     }
     redis_batch_cmd(b, "ZADD " KEY_EVALQ " LT %lld %s", (long long)due_ms, job);
+}
+
+void store_schedule_installation(struct redis_batch *b, int64_t installation, int64_t due_ms)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof(prefix), "%lld|", (long long)installation);
+    redis_batch_cmd(b, "EVAL %s 2 " STORE_TRACKED_REPOS_PREFIX "%lld " KEY_EVALQ " %lld %s",
+                    LUA_SCHEDULE_INSTALLATION, (long long)installation, (long long)due_ms, prefix);
+}
+
+void store_schedule_shift(struct redis_batch *b, const char *shift, int64_t due_ms)
+{
+    redis_batch_cmd(b, "EVAL %s 2 " STORE_SHIFT_PRS_PREFIX "%s " KEY_EVALQ " %lld",
+                    LUA_SCHEDULE_SHIFT, shift, (long long)due_ms);
 }
 
 void store_schedule_if_tracked(struct redis_batch *b, int64_t installation, const char *repo,

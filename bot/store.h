@@ -21,7 +21,22 @@
 /* + "<owner>" (org policy files) or "<owner/repo>" (a repo's own): bumped by pushes */
 #define STORE_POLICY_GEN_PREFIX "fb:policy:gen:"
 #define STORE_SHA_TTL_S         (30 * 86400)
-#define STORE_JOB_MAX           512
+/* + "<owner/repo>": an opt-out made by comment (HASH by, at, reason, until, until_day, pr) */
+#define STORE_OPTOUT_PREFIX "fb:optout:"
+/* + "<shift>": the shift is paused (HASH by, at, reason) */
+#define STORE_SHIFT_PAUSED_PREFIX "fb:shift:paused:"
+/* + "<shift>": evaluation jobs of the shift's tracked PRs (SET), to wake them on resume */
+#define STORE_SHIFT_PRS_PREFIX "fb:shift:prs:"
+/* + "<owner/repo>:<comment id>": a comment with commands (HASH body, user, number, is_pr,
+ * id, installation, state), queued as the job "cmd|<installation>|<owner/repo>|<id>" */
+#define STORE_COMMAND_PREFIX "fb:cmd:"
+/* an audit trail of opt-outs, opt-ins, pauses and resumes given by comment (STREAM) */
+#define KEY_COMMAND_LOG "fb:commands:log"
+/* + "<owner/repo>@<sha>": policy files a push changed (SET), for the config check job */
+#define STORE_CFGCHECK_PREFIX "fb:cfgcheck:"
+/* + "<installation>": repos that have had tracked PRs (SET), to wake them on org changes */
+#define STORE_TRACKED_REPOS_PREFIX "fb:tracked:repos:"
+#define STORE_JOB_MAX              512
 
 /* The evaluation job id for one PR: "<installation>|<owner/repo>|<number>". */
 int store_job_format(char *out, size_t cap, int64_t installation, const char *repo, int64_t number);
@@ -42,6 +57,11 @@ void store_schedule_by_sha(struct redis_batch *b, int64_t installation, const ch
 /* Schedule every tracked PR of a repo (its default branch moved). */
 void store_schedule_repo(struct redis_batch *b, int64_t installation, const char *repo,
                          int64_t due_ms);
+
+/* Schedule every tracked PR of the installation (its org policy changed). */
+void store_schedule_installation(struct redis_batch *b, int64_t installation, int64_t due_ms);
+/* Schedule every tracked PR of a shift (it was resumed). */
+void store_schedule_shift(struct redis_batch *b, const char *shift, int64_t due_ms);
 
 void store_installation_upsert(struct redis_batch *b, int64_t installation, const char *account,
                                const char *target_type, bool suspended);

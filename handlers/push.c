@@ -9,6 +9,7 @@
 
 #include "bot/err.h"
 #include "bot/jsonutil.h"
+#include "bot/settings.h"
 #include "bot/store.h"
 
 #include <stdio.h>
@@ -28,23 +29,40 @@ static bool is_org_policy(const char *path)
            (n > 4 && strcmp(path + n - 4, ".ics") == 0);
 }
 
-/* Bumps the generations of the policy files the push's commits touched. */
-static void bump_policy_generations(struct handler_ctx *ctx)
+/* Is repo the config repo of its org (FLEETBOT_CONFIG_REPO, or <owner>/.github)? */
+static bool is_config_repo(const struct handler_ctx *ctx)
+{
+    if (ctx->settings->config_repo)
+        return strcmp(ctx->repo, ctx->settings->config_repo) == 0;
+    const char *slash = strchr(ctx->repo, '/');
+    return slash && strcmp(slash + 1, ".github") == 0;
+}
+
+/* Bumps the generations of the policy files the push's commits touched, wakes the PRs
+ * they apply to, and queues a check of the changed files on the pushed commit. */
+static void policy_files_changed(struct handler_ctx *ctx, const char *after)
 {
     bool repo_files = false, org_files = false;
     static const char *const lists[] = {"added", "modified", "removed"};
-    size_t i, j;
+    size_t i, j, nchanged = 0;
     json_t *commit, *path;
+    bool config_repo = is_config_repo(ctx);
     json_array_foreach(json_path(ctx->payload, "commits"), i, commit)
     {
         for (size_t k = 0; k < 3; k++) {
             json_array_foreach(json_object_get(commit, lists[k]), j, path)
             {
                 const char *p = json_string_value(path);
-                if (p == NULL)
+                if (p == NULL || strlen(p) > 250)
                     continue;
-                repo_files = repo_files || is_repo_policy(p);
-                org_files = org_files || is_org_policy(p);
+                bool r = is_repo_policy(p), o = is_org_policy(p);
+                repo_files = repo_files || r;
+                org_files = org_files || o;
+                if (after && (r || (o && config_repo)) && nchanged < 16) {
+                    redis_batch_cmd(ctx->batch, "SADD " STORE_CFGCHECK_PREFIX "%s@%s %s", ctx->repo,
+                                    after, p);
+                    nchanged++;
+                }
             }
         }
     }
@@ -54,6 +72,17 @@ static void bump_policy_generations(struct handler_ctx *ctx)
         char owner[128]; /* hiredis formats %s and %b only: no precision */
         snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(ctx->repo, "/"), ctx->repo);
         redis_batch_cmd(ctx->batch, "INCR " STORE_POLICY_GEN_PREFIX "%s", owner);
+        if (config_repo) /* org policy changed: every tracked PR of the org looks again */
+            store_schedule_installation(ctx->batch, ctx->installation, ctx->due_ms);
+    }
+    if (nchanged > 0) {
+        redis_batch_cmd(ctx->batch, "EXPIRE " STORE_CFGCHECK_PREFIX "%s@%s 86400", ctx->repo,
+                        after);
+        char job[STORE_JOB_MAX];
+        int n = snprintf(job, sizeof(job), "cfg|%lld|%s|%s", (long long)ctx->installation,
+                         ctx->repo, after);
+        if (n > 0 && (size_t)n < sizeof(job))
+            redis_batch_cmd(ctx->batch, "ZADD " KEY_EVALQ " %lld %s", (long long)ctx->now_ms, job);
     }
 }
 
@@ -70,7 +99,11 @@ int handle_push(struct handler_ctx *ctx, struct fb_error *err)
     int n = snprintf(want, sizeof(want), "refs/heads/%s", dflt ? dflt : "");
     if (dflt == NULL || n < 0 || (size_t)n >= sizeof(want) || strcmp(ref, want) != 0)
         return HANDLER_NOT_MINE;
-    bump_policy_generations(ctx);
+    const char *after = json_path_str(ctx->payload, "after");
+    if (after && (strlen(after) < 7 || strlen(after) > 64 ||
+                  strspn(after, "0123456789abcdef") != strlen(after)))
+        after = NULL;
+    policy_files_changed(ctx, after);
     store_schedule_repo(ctx->batch, ctx->installation, ctx->repo, ctx->due_ms);
     return 0;
 }

@@ -10,6 +10,7 @@
 
 static const struct handler handler_table[] = {
     {"pull_request", handle_pull_request},
+    {"issue_comment", handle_issue_comment},
     {"check_run", handle_check_run},
     {"check_suite", handle_check_suite},
     {"status", handle_status},

@@ -73,6 +73,28 @@ struct pr_facts {
     size_t nrates;
     /* a policy file that could not be read or is invalid: never a merge */
     const char *config_error;
+    /* the PR's shift is paused (by Firewatch or a shift owner), or NULL */
+    const struct pause_fact *shift_paused;
+    /* the repo is of a critical tier (org policy `critical:`), or NULL */
+    const struct critical_fact *critical;
+};
+
+struct pause_fact {
+    const char *by;     /* login, or "firewatch" */
+    int64_t at_ms;      /* when it was paused */
+    const char *reason; /* may be "" */
+};
+
+/* Extra constraints for a repo of a critical tier. Facts the evaluator could not read are
+ * "unknown" (-1) and never pass. */
+struct critical_fact {
+    const char *tier;
+    bool require_approval;
+    int approvals;          /* approving reviews of the current head; -1 = not fetched */
+    bool has_hours;         /* a narrower daily window, in the owning team's zone */
+    int start_min, end_min; /* as in schedule.h */
+    bool after_lower_tiers;
+    int64_t lower_tiers_open; /* unmerged PRs of the same shift in non-critical repos; -1 = unknown */
 };
 
 struct freeze_fact {

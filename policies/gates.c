@@ -8,11 +8,13 @@ static const struct gate gate_table[] = {
     {"config", gate_config, false},
     {"opt-out", gate_opt_out,
      false}, /* run with the check facts, so a recommendation shift still shows all it would need */
+    {"shift-paused", gate_shift_paused, false},
     {"shift-mode", gate_shift_mode, true},
     {"freeze", gate_freeze, false},
     {"weekend", gate_weekend, false},
     {"holiday", gate_holiday, false},
     {"working-hours", gate_working_hours, false},
+    {"critical", gate_critical, true},
     {"rate-limit", gate_rate_limit, false},
     {"required-checks", gate_required_checks, true},
     {"mergeable", gate_mergeable, true},

@@ -36,6 +36,10 @@ void gate_working_hours(const struct pr_facts *f, int64_t now_ms, struct gate_re
 void gate_config(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* The repository's opt-out holds (WAIT until it expires; BLOCK when longer than allowed). */
 void gate_opt_out(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* The PR's shift is paused (Firewatch or a shift owner): BLOCK until someone resumes it. */
+void gate_shift_paused(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Critical-tier constraints: an approving review, a narrower window, lower tiers first. */
+void gate_critical(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* A recommendation shift is never automerged. */
 void gate_shift_mode(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* Inside a freeze window (WAIT until it, and any window it runs into, ends). */

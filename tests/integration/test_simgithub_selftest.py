@@ -1,6 +1,7 @@
 """Self-test of the simulated GitHub and the harness, without fleetbot: webhook signatures and
 headers, App JWT and token rules, mergeable-null-first, merge answers, ETag, pagination,
-statuses, faults, rate limits, delivery ordering/redelivery, and the Redis fixture.
+statuses, faults, rate limits, delivery ordering/redelivery, issues, reviews, org/team
+membership, external calendar files, the app's own check runs, and the Redis fixture.
 
 Run: cd /work/main && PYTHONPATH=tests python3 tests/integration/test_simgithub_selftest.py
 """
@@ -38,7 +39,7 @@ class Client:
         u = urllib.parse.urlsplit(base)
         self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
 
-    def call(self, method, path, auth=None, body=None, headers=None, user_agent="fleetbot-selftest"):
+    def call(self, method, path, auth=None, body=None, headers=None, user_agent="fleetbot-selftest", as_bytes=False):
         h = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         if user_agent:
             h["User-Agent"] = user_agent
@@ -53,6 +54,8 @@ class Client:
         resp = self.conn.getresponse()
         data = resp.read()
         hdrs = {k.lower(): v for k, v in resp.getheaders()}
+        if as_bytes:
+            return resp.status, hdrs, data
         return resp.status, hdrs, (json.loads(data) if data else None)
 
     def close(self):
@@ -85,6 +88,16 @@ def world(**sim_options):
 
 def jwt_auth(w, **kw):
     return "Bearer " + harness.sign_jwt(w.pem, APP_ID, **kw)
+
+
+def hooks(w):
+    """[(event, action, payload)] of every webhook received so far (after the queue drained)."""
+    assert w.sim.wait_webhooks_idle(5)
+    out = []
+    for r in w.rx.requests:
+        payload = json.loads(r["body"])
+        out.append((r["headers"]["X-GitHub-Event"], payload.get("action"), payload))
+    return out
 
 
 # ---- webhooks -----------------------------------------------------------------------------
@@ -465,6 +478,220 @@ def test_app_check_runs_comments_branches_contents_permissions():
         p = w.c.call("GET", "/repos/acme/api/collaborators/shift-author/permission", auth=w.auth)[2]
         assert p["permission"] == "read"
         assert w.c.call("GET", "/repos/acme/api/collaborators/ghost-x/permission", auth=w.auth)[0] == 404
+
+
+# ---- issues, reviews, membership, external files, the app's own check runs ----------------
+
+def test_issues_create_get_patch_list_and_their_webhooks():
+    with world() as w:
+        pr = w.sim.open_pr("acme/api")
+        st, _, body = w.c.call("POST", "/repos/acme/api/issues", auth=w.auth, body={"body": "no title"})
+        assert st == 422 and body["message"] == 'Invalid request.\n\n"title" wasn\'t supplied.', body
+        st, _, body = w.c.call("POST", "/repos/acme/api/issues", auth=w.auth, body={"title": "  "})
+        assert st == 422 and body["message"] == "Validation Failed"
+        assert body["errors"] == [{"resource": "Issue", "code": "missing_field", "field": "title"}]
+        w.sim.wait_webhooks_idle(5)
+        w.rx.clear()
+        st, hdrs, iss = w.c.call("POST", "/repos/acme/api/issues", auth=w.auth,
+                                 body={"title": "Config broken", "body": "line 3", "labels": ["fleetbot/config"],
+                                       "assignees": ["alice"]})
+        assert st == 201 and iss["number"] == pr + 1 and hdrs["location"] == iss["url"]   # one number sequence
+        assert iss["html_url"] == f"https://github.com/acme/api/issues/{iss['number']}" and iss["state"] == "open"
+        assert iss["title"] == "Config broken" and iss["body"] == "line 3" and "pull_request" not in iss
+        assert iss["user"]["login"] == "fleetbot-sim[bot]" and iss["user"]["type"] == "Bot"
+        assert [x["name"] for x in iss["labels"]] == ["fleetbot/config"] and iss["assignees"][0]["login"] == "alice"
+        n = iss["number"]
+        assert w.c.call("GET", f"/repos/acme/api/issues/{n}", auth=w.auth)[2]["title"] == "Config broken"
+        as_issue = w.c.call("GET", f"/repos/acme/api/issues/{pr}", auth=w.auth)[2]
+        assert as_issue["pull_request"]["url"].endswith(f"/pulls/{pr}")
+        assert w.c.call("GET", "/repos/acme/api/issues/999", auth=w.auth)[0] == 404
+        st, _, iss = w.c.call("PATCH", f"/repos/acme/api/issues/{n}", auth=w.auth,
+                              body={"title": "Config broken (2)", "labels": ["a"]})
+        assert st == 200 and iss["title"] == "Config broken (2)" and [x["name"] for x in iss["labels"]] == ["a"]
+        st, _, iss = w.c.call("PATCH", f"/repos/acme/api/issues/{n}", auth=w.auth, body={"state": "closed"})
+        assert st == 200 and iss["state"] == "closed" and iss["state_reason"] == "completed" and iss["closed_at"]
+        assert w.c.call("PATCH", f"/repos/acme/api/issues/{n}", auth=w.auth, body={"state": "shut"})[0] == 422
+        st, _, iss = w.c.call("PATCH", f"/repos/acme/api/issues/{n}", auth=w.auth, body={"state": "open"})
+        assert st == 200 and iss["state"] == "open" and iss["closed_at"] is None
+        got = [(e, a) for e, a, _ in hooks(w)]
+        assert got == [("issues", "opened"), ("issues", "labeled"), ("issues", "edited"), ("issues", "unlabeled"),
+                       ("issues", "labeled"), ("issues", "closed"), ("issues", "reopened")], got
+        payloads_ = [p for _, _, p in hooks(w)]
+        assert all(p["sender"]["login"] == "fleetbot-sim[bot]" and p["issue"]["number"] == n for p in payloads_)
+        assert payloads_[2]["changes"] == {"title": {"from": "Config broken"}}
+        assert payloads_[1]["label"]["name"] == "fleetbot/config" and payloads_[4]["label"]["name"] == "a"
+        # The list includes PRs (with a pull_request key), newest first, filtered and paged.
+        other = w.sim.open_issue("acme/api", title="Human issue", author="alice", labels=["a", "b"])
+        lst = w.c.call("GET", "/repos/acme/api/issues", auth=w.auth)[2]
+        assert [x["number"] for x in lst] == [other, n, pr] and "pull_request" in lst[2]
+        q = "/repos/acme/api/issues?state=all&creator=fleetbot-sim%5Bbot%5D"
+        assert [x["number"] for x in w.c.call("GET", q, auth=w.auth)[2]] == [n]
+        assert [x["number"] for x in w.c.call("GET", "/repos/acme/api/issues?labels=a,b", auth=w.auth)[2]] == [other]
+        assert w.c.call("GET", "/repos/acme/api/issues?state=closed", auth=w.auth)[2] == []
+        st, hdrs, page = w.c.call("GET", "/repos/acme/api/issues?per_page=2", auth=w.auth)
+        assert st == 200 and len(page) == 2 and 'rel="next"' in hdrs["link"]
+        assert [x["number"] for x in w.sim.issues("acme/api")] == [n, other]
+        # Comments: the same routes and sim.add_comment work on issues; issue.pull_request only for PRs.
+        w.rx.clear()
+        st, _, c = w.c.call("POST", f"/repos/acme/api/issues/{n}/comments", auth=w.auth, body={"body": "fixed?"})
+        assert st == 201 and c["html_url"].endswith(f"/issues/{n}#issuecomment-{c['id']}")
+        w.sim.add_comment("acme/api", n, "no", user="alice")
+        w.sim.add_comment("acme/api", pr, "on the PR", user="alice")
+        assert [x["body"] for x in w.c.call("GET", f"/repos/acme/api/issues/{n}/comments", auth=w.auth)[2]] == \
+            ["fixed?", "no"]
+        assert [x["user"] for x in w.sim.comments("acme/api", n)] == ["fleetbot-sim[bot]", "alice"]
+        ic = [p for e, _, p in hooks(w) if e == "issue_comment"]
+        assert len(ic) == 3 and "pull_request" not in ic[0]["issue"] and "pull_request" not in ic[1]["issue"]
+        assert ic[1]["sender"]["login"] == "alice" and ic[2]["issue"]["pull_request"]["url"].endswith(f"/pulls/{pr}")
+        w.sim.set_issues_enabled("acme/api", False)
+        st, _, body = w.c.call("POST", "/repos/acme/api/issues", auth=w.auth, body={"title": "x"})
+        assert st == 410 and body["message"] == "Issues are disabled for this repo"
+
+
+def test_reviews_list_with_real_shapes_and_webhooks():
+    with world() as w:
+        n = w.sim.open_pr("acme/api")
+        first_head = w.sim.head_sha("acme/api", n)
+        w.sim.set_org_member("acme", "alice")
+        w.sim.wait_webhooks_idle(5)
+        w.rx.clear()
+        r1 = w.sim.add_review("acme/api", n, user="alice")
+        head = w.sim.push_to_pr("acme/api", n)
+        r2 = w.sim.add_review("acme/api", n, user="bob", state="CHANGES_REQUESTED")
+        r3 = w.sim.add_review("acme/api", n, user="carol", state="COMMENTED", commit_id=first_head)
+        try:
+            w.sim.add_review("acme/api", n, user="shift-author")
+            raise AssertionError("an author approved their own PR")
+        except ValueError:
+            pass
+        st, hdrs, page = w.c.call("GET", f"/repos/acme/api/pulls/{n}/reviews?per_page=2", auth=w.auth)
+        assert st == 200 and [x["id"] for x in page] == [r1, r2] and 'rel="next"' in hdrs["link"]
+        a, b = page
+        assert a["state"] == "APPROVED" and a["commit_id"] == first_head and a["user"]["login"] == "alice"
+        assert a["user"]["type"] == "User" and a["author_association"] == "MEMBER" and a["submitted_at"]
+        assert b["state"] == "CHANGES_REQUESTED" and b["commit_id"] == head and b["author_association"] == "NONE"
+        assert [x["commit_id"] for x in w.sim.reviews("acme/api", n)] == [first_head, head, first_head]
+        w.sim.dismiss_review("acme/api", r2, by="alice")
+        rest = w.c.call("GET", f"/repos/acme/api/pulls/{n}/reviews", auth=w.auth)[2]
+        assert [x["state"] for x in rest] == ["APPROVED", "DISMISSED", "COMMENTED"] and rest[2]["id"] == r3
+        events = [(a, p) for e, a, p in hooks(w) if e == "pull_request_review"]
+        assert [x[0] for x in events] == ["submitted", "submitted", "submitted", "dismissed"]
+        assert [p["review"]["state"] for _, p in events] == ["approved", "changes_requested", "commented",
+                                                             "dismissed"]   # lower case in webhooks
+        assert events[0][1]["sender"]["login"] == "alice" and events[0][1]["pull_request"]["number"] == n
+        assert events[1][1]["review"]["commit_id"] == head
+        assert w.c.call("GET", "/repos/acme/api/pulls/99/reviews", auth=w.auth)[0] == 404
+
+
+def test_org_and_team_membership():
+    with world() as w:
+        w.sim.wait_webhooks_idle(5)
+        w.rx.clear()
+        w.sim.add_team_member("acme", "platform", "bob")
+        w.sim.add_team_member("acme", "platform", "carol", role="maintainer")
+        w.sim.set_org_member("acme", "dave", role="admin")
+        w.sim.add_team_member("acme", "platform", "dave")
+        w.sim.add_team("acme", "empty")
+        st, _, m = w.c.call("GET", "/orgs/acme/teams/platform/memberships/bob", auth=w.auth)
+        assert st == 200 and m["role"] == "member" and m["state"] == "active" and m["url"].endswith("/bob")
+        assert w.c.call("GET", "/orgs/ACME/teams/Platform/memberships/BOB", auth=w.auth)[0] == 200
+        assert w.c.call("GET", "/orgs/acme/teams/platform/memberships/carol", auth=w.auth)[2]["role"] == "maintainer"
+        assert w.c.call("GET", "/orgs/acme/teams/platform/memberships/dave", auth=w.auth)[2]["role"] == "maintainer"
+        for path in ("/orgs/acme/teams/platform/memberships/erin", "/orgs/acme/teams/nope/memberships/bob",
+                     "/orgs/acme/teams/empty/memberships/bob", "/orgs/globex/teams/platform/memberships/bob"):
+            st, _, body = w.c.call("GET", path, auth=w.auth)
+            assert st == 404 and body["message"] == "Not Found", path
+        st, _, m = w.c.call("GET", "/orgs/acme/memberships/dave", auth=w.auth)
+        assert st == 200 and m["state"] == "active" and m["role"] == "admin"
+        assert m["organization"]["login"] == "acme" and m["user"]["login"] == "dave"
+        assert w.c.call("GET", "/orgs/acme/memberships/bob", auth=w.auth)[2]["role"] == "member"   # via the team
+        assert w.c.call("GET", "/orgs/acme/memberships/erin", auth=w.auth)[0] == 404
+        w.sim.remove_team_member("acme", "platform", "bob")
+        assert w.c.call("GET", "/orgs/acme/teams/platform/memberships/bob", auth=w.auth)[0] == 404
+        got = [(e, a, p.get("member", p.get("membership", {}).get("user", {})).get("login")) for e, a, p in hooks(w)]
+        assert got == [("organization", "member_added", "bob"), ("membership", "added", "bob"),
+                       ("organization", "member_added", "carol"), ("membership", "added", "carol"),
+                       ("organization", "member_added", "dave"), ("membership", "added", "dave"),
+                       ("membership", "removed", "bob")], got
+        p = hooks(w)[1][2]
+        assert p["scope"] == "team" and p["team"]["slug"] == "platform" and p["organization"]["login"] == "acme"
+        assert p["installation"]["id"] == w.inst
+
+
+def test_external_calendar_files_are_served_without_auth_with_etags():
+    with world() as w:
+        ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        w.sim.set_external("holidays/de.ics", ics)
+        assert w.sim.external_url("holidays/de.ics") == w.sim.url + "/ext/holidays/de.ics"
+        st, hdrs, data = w.c.call("GET", "/ext/holidays/de.ics", user_agent=None, as_bytes=True)
+        assert st == 200 and data == ics.encode() and hdrs["content-type"] == "text/calendar"
+        assert hdrs["etag"] and hdrs["last-modified"] and "x-ratelimit-limit" not in hdrs
+        st, _, data = w.c.call("GET", "/ext/holidays/de.ics", headers={"If-None-Match": hdrs["etag"]}, as_bytes=True)
+        assert st == 304 and data == b""
+        st, _, _ = w.c.call("GET", "/ext/holidays/de.ics", headers={"If-Modified-Since": hdrs["last-modified"]},
+                            as_bytes=True)
+        assert st == 304
+        w.sim.set_external("holidays/de.ics", ics.replace("1225", "1226"))
+        st, hdrs2, data = w.c.call("GET", "/ext/holidays/de.ics", headers={"If-None-Match": hdrs["etag"]},
+                                   as_bytes=True)
+        assert st == 200 and b"20261226" in data and hdrs2["etag"] != hdrs["etag"]
+        w.sim.fail_next("GET", r"^/ext/", 503)
+        assert w.c.call("GET", "/ext/holidays/de.ics", as_bytes=True)[0] == 503
+        w.sim.delete_external("holidays/de.ics")
+        assert w.c.call("GET", "/ext/holidays/de.ics", as_bytes=True)[0] == 404
+        assert [c.status for c in w.sim.calls("GET", r"^/ext/")] == [200, 304, 304, 200, 503, 404]
+        assert all(c.installation_id is None for c in w.sim.calls("GET", r"^/ext/"))
+
+
+def test_app_check_runs_on_pushed_commits_are_its_own_and_count_only_when_required():
+    with world() as w:
+        bad = w.sim.push_to_branch("acme/api", files={".github/fleetbot.yml": "owner: [\n"})
+        newer = w.sim.push_to_branch("acme/api")
+        assert w.sim.has_commit("acme/api", bad) and not w.sim.has_commit("acme/api", "f" * 40)
+        w.sim.wait_webhooks_idle(5)
+        w.rx.clear()
+        out = {"title": "fleetbot.yml: 1 error", "summary": "line 1: unterminated list", "text": "owner: [\n"}
+        st, _, run = w.c.call("POST", "/repos/acme/api/check-runs", auth=w.auth, body={
+            "name": "fleetbot/config", "head_sha": bad, "status": "completed", "conclusion": "failure",
+            "output": out, "details_url": "https://fleetbot.example.com/config", "external_id": "cfg-1"})
+        assert st == 201 and run["head_sha"] == bad and run["check_suite"]["head_branch"] == "main"
+        st, _, body = w.c.call("POST", "/repos/acme/api/check-runs", auth=w.auth,
+                               body={"name": "fleetbot/config", "head_sha": "f" * 40})
+        assert st == 422 and body["message"] == "No commit found for SHA: " + "f" * 40
+        w.sim.complete_check("acme/api", newer, "build")
+        own = w.sim.own_check_runs("acme/api")
+        assert [r["id"] for r in own] == [run["id"]] and w.sim.own_check_runs("acme/api", newer) == []
+        o = own[0]
+        assert (o["output"]["title"], o["output"]["summary"], o["output"]["text"]) == (out["title"], out["summary"],
+                                                                                      out["text"])
+        assert o["conclusion"] == "failure" and o["status"] == "completed" and o["app"]["id"] == APP_ID
+        assert o["details_url"] == "https://fleetbot.example.com/config" and o["external_id"] == "cfg-1"
+        assert [r["name"] for r in w.sim.check_runs("acme/api", bad)] == ["fleetbot/config"]
+        got = [(e, a, p["sender"]["login"]) for e, a, p in hooks(w)][:3]
+        assert got == [("check_run", "created", "fleetbot-sim[bot]"), ("check_run", "completed", "fleetbot-sim[bot]"),
+                       ("check_suite", "completed", "fleetbot-sim[bot]")], got
+        # An app run on a PR head counts for merging only when its name is required.
+        w.sim.set_protection("acme/api", "main", contexts=["build"])
+        n = w.sim.open_pr("acme/api")
+        head = w.sim.head_sha("acme/api", n)
+        st, _, pol = w.c.call("POST", "/repos/acme/api/check-runs", auth=w.auth,
+                              body={"name": "fleetbot/policy", "head_sha": head, "status": "in_progress"})
+        assert st == 201 and pol["status"] == "in_progress"
+        w.rx.clear()
+        st, _, pol = w.c.call("PATCH", f"/repos/acme/api/check-runs/{pol['id']}", auth=w.auth, body={
+            "conclusion": "success", "output": {"title": "ok", "summary": "allowed", "text": "window open"}})
+        assert st == 200 and pol["status"] == "completed"
+        assert w.sim.own_check_runs("acme/api", head)[0]["output"]["text"] == "window open"
+        assert [(e, a) for e, a, _ in hooks(w)] == [("check_run", "completed"), ("check_suite", "completed")]
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})
+        assert st == 405 and body["message"] == 'Required status check "build" is expected.', body
+        w.sim.complete_check("acme/api", head, "build")
+        w.sim.set_protection("acme/api", "main", contexts=["build", "fleetbot/policy"])
+        w.c.call("PATCH", f"/repos/acme/api/check-runs/{pol['id']}", auth=w.auth, body={"conclusion": "failure"})
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})
+        assert st == 405 and body["message"] == 'Required status check "fleetbot/policy" is failing.', body
+        w.c.call("PATCH", f"/repos/acme/api/check-runs/{pol['id']}", auth=w.auth, body={"conclusion": "success"})
+        assert w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})[0] == 200
 
 
 # ---- rate limits ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""State of the simulated GitHub: installations, tokens, repos, pull requests, check runs,
-statuses and webhook deliveries, as plain dataclasses plus tiny helpers.
+"""State of the simulated GitHub: installations, tokens, repos, pull requests, issues, reviews,
+check runs, statuses and webhook deliveries, as plain dataclasses plus tiny helpers.
 
 No HTTP, no JSON shaping (payloads.py) and no locking here: SimGitHub's one lock guards all
-of it. Nothing models git history beyond "branch -> head sha".
+of it. Nothing models git history beyond "branch -> head sha" and the set of known commits.
 """
 import datetime
 import secrets
@@ -15,7 +15,11 @@ FAILING_CONCLUSIONS = ("failure", "cancelled", "timed_out", "action_required", "
 CHECK_CONCLUSIONS = PASSING_CONCLUSIONS + FAILING_CONCLUSIONS
 CHECK_STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
 STATUS_STATES = ("pending", "success", "failure", "error")
+UNSET = object()                                     # "argument not given" (None may be a real value)
 PERMISSIONS = ("admin", "maintain", "write", "triage", "read", "none")
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")
+TEAM_ROLES = ("member", "maintainer")
+ORG_ROLES = ("admin", "member")
 
 
 def new_sha():
@@ -102,6 +106,7 @@ class CheckRun:
     details_url: Optional[str] = None
     external_id: Optional[str] = None
     output: Optional[dict] = None
+    via_api: bool = False                            # created by the app through POST check-runs
 
 
 @dataclass
@@ -115,6 +120,38 @@ class Status:
     target_url: Optional[str]
     creator: str
     created_at: float
+
+
+@dataclass
+class Issue:
+    id: int
+    number: int
+    node_id: str
+    title: str
+    body: Optional[str]
+    author: str
+    author_type: str
+    labels: list
+    assignees: list
+    state: str = "open"
+    state_reason: Optional[str] = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    closed_at: Optional[float] = None
+    closed_by: Optional[tuple] = None                # (login, type)
+    via_app: bool = False                            # created by the app through the API
+
+
+@dataclass
+class Review:
+    id: int
+    number: int
+    user: str
+    user_type: str
+    state: str                                       # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    commit_id: str
+    body: str
+    submitted_at: float
 
 
 @dataclass
@@ -147,7 +184,11 @@ class Repo:
     allow_auto_merge: bool = False
     next_number: int = 1
     prs: dict = field(default_factory=dict)          # number -> PullRequest
-    comments: list = field(default_factory=list)     # [Comment]
+    issues: dict = field(default_factory=dict)       # number -> Issue (numbers shared with prs)
+    comments: list = field(default_factory=list)     # [Comment] on PRs and issues
+    reviews: list = field(default_factory=list)      # [Review]
+    commits: dict = field(default_factory=dict)      # sha -> branch it was made on (or None)
+    has_issues: bool = True
 
     @property
     def full_name(self):

@@ -1,10 +1,11 @@
 """JSON shaping for the simulated GitHub: the REST and webhook representations of users,
-repositories, installations, pull requests, check runs/suites and statuses.
+repositories, installations, pull requests, issues, reviews, check runs/suites, statuses and
+org/team memberships.
 
 Only fields the contract (shared/reference/github-contract.md §2, §4) names, plus a few
 URLs. Callers hold the SimGitHub lock. It never mutates state.
 """
-from .model import iso, user_id
+from .model import Issue, iso, user_id
 
 API = "https://api.github.com"   # only used inside url fields; clients must not follow them
 
@@ -25,6 +26,7 @@ def repo(sim, r):
         "private": r.private, "archived": r.archived, "disabled": False, "fork": r.fork,
         "default_branch": r.default_branch, "allow_auto_merge": r.allow_auto_merge,
         "visibility": "private" if r.private else "public", "topics": [], "custom_properties": {},
+        "has_issues": r.has_issues,
         "html_url": f"https://github.com/{r.full_name}", "url": f"{API}/repos/{r.full_name}",
     }
 
@@ -111,8 +113,9 @@ def check_run(sim, r, run):
         "external_id": run.external_id, "url": f"{API}/repos/{r.full_name}/check-runs/{run.id}",
         "html_url": f"https://github.com/{r.full_name}/runs/{run.id}", "details_url": run.details_url,
         "status": run.status, "conclusion": run.conclusion, "started_at": iso(run.started_at),
-        "completed_at": iso(run.completed_at), "output": run.output or
-        {"title": None, "summary": None, "text": None, "annotations_count": 0},
+        "completed_at": iso(run.completed_at),
+        "output": dict(run.output or {"title": None, "summary": None, "text": None, "annotations_count": 0},
+                       annotations_url=f"{API}/repos/{r.full_name}/check-runs/{run.id}/annotations"),
         "app": app(sim, run.app_id, run.app_slug),
         "check_suite": {"id": run.suite_id, "head_branch": run.head_branch, "head_sha": run.head_sha},
         "pull_requests": check_pull_requests(sim, r, run.head_branch),
@@ -161,15 +164,105 @@ def comment(sim, r, c):
     return {"id": c.id, "node_id": f"IC_{c.id}", "body": c.body, "user": user(c.user, c.user_type),
             "author_association": "COLLABORATOR" if c.user in r.collaborators else "NONE",
             "created_at": iso(c.created_at), "updated_at": iso(c.created_at),
-            "html_url": f"https://github.com/{r.full_name}/pull/{c.number}#issuecomment-{c.id}",
+            "html_url": f"https://github.com/{r.full_name}/{'issues' if c.number in r.issues else 'pull'}/"
+                        f"{c.number}#issuecomment-{c.id}",
             "performed_via_github_app": app(sim, sim.app_id, sim.app_slug) if c.user_type == "Bot" else None}
 
 
+def association(sim, r, login):
+    """author_association of `login` in repo `r` (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR or NONE)."""
+    if login.lower() == r.owner.lower():
+        return "OWNER"
+    if sim._org_role(r.owner, login) is not None:
+        return "MEMBER"
+    if login in r.collaborators:
+        return "COLLABORATOR"
+    if any(p.author == login and p.merged for p in r.prs.values()):
+        return "CONTRIBUTOR"
+    return "NONE"
+
+
+def _issue_common(sim, r, number, comments_n):
+    base = f"{API}/repos/{r.full_name}/issues/{number}"
+    return {"url": base, "repository_url": f"{API}/repos/{r.full_name}", "labels_url": base + "/labels{/name}",
+            "comments_url": base + "/comments", "events_url": base + "/events", "number": number,
+            "locked": False, "active_lock_reason": None, "milestone": None, "comments": comments_n}
+
+
+def issue(sim, r, iss):
+    """A plain issue as the REST issues API and the issues/issue_comment webhooks show it."""
+    out = _issue_common(sim, r, iss.number, sum(1 for c in r.comments if c.number == iss.number))
+    out.update({
+        "id": iss.id, "node_id": iss.node_id, "html_url": f"https://github.com/{r.full_name}/issues/{iss.number}",
+        "title": iss.title, "body": iss.body, "user": user(iss.author, iss.author_type),
+        "labels": [label(n) for n in iss.labels], "state": iss.state, "state_reason": iss.state_reason,
+        "assignee": user(iss.assignees[0]) if iss.assignees else None,
+        "assignees": [user(a) for a in iss.assignees], "author_association": association(sim, r, iss.author),
+        "created_at": iso(iss.created_at), "updated_at": iso(iss.updated_at), "closed_at": iso(iss.closed_at),
+        "closed_by": user(*iss.closed_by) if iss.closed_by else None,
+        "performed_via_github_app": app(sim, sim.app_id, sim.app_slug) if iss.via_app else None,
+    })
+    return out
+
+
 def issue_for_pr(sim, r, pr):
-    return {"number": pr.number, "state": pr.state, "title": pr.title, "labels": [label(n) for n in pr.labels],
-            "user": user(pr.author, pr.author_type), "id": pr.id + 1,
-            "pull_request": {"url": f"{API}/repos/{r.full_name}/pulls/{pr.number}",
-                             "html_url": f"https://github.com/{r.full_name}/pull/{pr.number}",
-                             "diff_url": f"https://github.com/{r.full_name}/pull/{pr.number}.diff",
-                             "patch_url": f"https://github.com/{r.full_name}/pull/{pr.number}.patch",
-                             "merged_at": iso(pr.merged_at)}}
+    """A PR as the issues API (and issue_comment webhooks) show it: with a `pull_request` key."""
+    out = _issue_common(sim, r, pr.number, sum(1 for c in r.comments if c.number == pr.number))
+    out.update({
+        "id": pr.id + 1, "node_id": pr.node_id, "html_url": f"https://github.com/{r.full_name}/pull/{pr.number}",
+        "title": pr.title, "body": pr.body, "user": user(pr.author, pr.author_type),
+        "labels": [label(n) for n in pr.labels], "state": pr.state, "state_reason": None,
+        "assignee": None, "assignees": [], "draft": pr.draft,
+        "author_association": "COLLABORATOR" if pr.author in r.collaborators else "CONTRIBUTOR",
+        "created_at": iso(pr.created_at), "updated_at": iso(pr.updated_at), "closed_at": iso(pr.closed_at),
+        "performed_via_github_app": None,
+        "pull_request": {"url": f"{API}/repos/{r.full_name}/pulls/{pr.number}",
+                         "html_url": f"https://github.com/{r.full_name}/pull/{pr.number}",
+                         "diff_url": f"https://github.com/{r.full_name}/pull/{pr.number}.diff",
+                         "patch_url": f"https://github.com/{r.full_name}/pull/{pr.number}.patch",
+                         "merged_at": iso(pr.merged_at)},
+    })
+    return out
+
+
+def issue_any(sim, r, item):
+    """issue() for an Issue, issue_for_pr() for a PullRequest."""
+    return issue(sim, r, item) if isinstance(item, Issue) else issue_for_pr(sim, r, item)
+
+
+def review(sim, r, rv, webhook=False):
+    """REST shape of a PR review; webhooks send `state` in lower case (REST: upper case)."""
+    html = f"https://github.com/{r.full_name}/pull/{rv.number}"
+    pr_url = f"{API}/repos/{r.full_name}/pulls/{rv.number}"
+    return {"id": rv.id, "node_id": f"PRR_{rv.id}", "user": user(rv.user, rv.user_type), "body": rv.body,
+            "state": rv.state.lower() if webhook else rv.state, "commit_id": rv.commit_id,
+            "submitted_at": iso(rv.submitted_at), "author_association": association(sim, r, rv.user),
+            "html_url": f"{html}#pullrequestreview-{rv.id}", "pull_request_url": pr_url,
+            "_links": {"html": {"href": f"{html}#pullrequestreview-{rv.id}"}, "pull_request": {"href": pr_url}}}
+
+
+def organization(org):
+    oid = user(org)["id"]
+    return {"login": org, "id": oid, "node_id": f"O_{org}", "url": f"{API}/orgs/{org}",
+            "repos_url": f"{API}/orgs/{org}/repos", "members_url": f"{API}/orgs/{org}/members{{/member}}",
+            "description": None}
+
+
+def team(t):
+    org = t["org"]
+    return {"id": t["id"], "node_id": f"T_{t['id']}", "slug": t["slug"], "name": t["name"], "description": None,
+            "privacy": "closed", "notification_setting": "notifications_enabled", "permission": "pull",
+            "parent": None, "url": f"{API}/organizations/{user(org)['id']}/team/{t['id']}",
+            "html_url": f"https://github.com/orgs/{org}/teams/{t['slug']}",
+            "members_url": f"{API}/organizations/{user(org)['id']}/team/{t['id']}/members{{/member}}",
+            "repositories_url": f"{API}/organizations/{user(org)['id']}/team/{t['id']}/repos"}
+
+
+def team_membership(t, login, role, state):
+    return {"url": f"{API}/organizations/{user(t['org'])['id']}/team/{t['id']}/memberships/{login}",
+            "role": role, "state": state}
+
+
+def org_membership(org, login, role, state="active"):
+    return {"url": f"{API}/orgs/{org}/memberships/{login}", "state": state, "role": role,
+            "organization_url": f"{API}/orgs/{org}", "organization": organization(org), "user": user(login)}

@@ -1,18 +1,24 @@
-"""REST routes of the simulated GitHub: the App routes (JWT) and the installation-token routes
-fleetbot uses, shaped like GitHub's responses (contract §3, §4). Handlers run under the
-SimGitHub lock and return Response objects or raise ApiError.
+"""REST routes of the simulated GitHub: the App routes (JWT), the installation-token routes
+fleetbot uses (pulls, checks, statuses, issues, comments, labels, reviews, org/team membership,
+contents), shaped like GitHub's responses (contract §3, §4), and the unauthenticated /ext/
+files that stand for URLs outside GitHub. Handlers run under the SimGitHub lock and return
+Response objects or raise ApiError.
 
 Not here: GraphQL, compare, deployments, Actions runs, manifest conversion (see README).
 """
 import base64
+import calendar
+import email.utils
 import hashlib
 import math
 import re
 import secrets
+import json
 import urllib.parse
 
 from . import checks, payloads
-from .model import CHECK_CONCLUSIONS, CHECK_STATUSES, CheckRun, Token, iso
+from .model import CHECK_CONCLUSIONS, CHECK_STATUSES, CheckRun, Issue, Token, iso
+from .model import UNSET as _UNSET
 from .server import ApiError, Response
 
 SEG = r"[^/]+"
@@ -44,6 +50,24 @@ def _int(value, name="id"):
         return int(value)
     except (TypeError, ValueError):
         raise ApiError(404, "Not Found") from None
+
+
+def _parse_iso(text):
+    """Epoch seconds of an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SSZ, optional fraction), else None."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})$", str(text))
+    if not m:
+        return None
+    y, mo, d, h, mi, sec = (int(x) for x in m.groups()[:6])
+    try:
+        ts = calendar.timegm((y, mo, d, h, mi, sec, 0, 0, 0))
+    except (ValueError, OverflowError):
+        return None
+    tz = m.group(8)
+    if tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        ts -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return float(ts)
 
 
 def _int_q(req, name, default, lo, hi):
@@ -360,14 +384,22 @@ def _check_fields(sim, run, body, now):
     for key in ("details_url", "external_id"):
         if key in body:
             run.__setattr__(key, body[key])
+    for key in ("started_at", "completed_at"):
+        if body.get(key) is not None:
+            ts = _parse_iso(body[key])
+            if ts is None:
+                raise ApiError(422, "Validation Failed",
+                               errors=[{"resource": "CheckRun", "field": key, "code": "invalid"}])
+            run.__setattr__(key, ts)
     if "output" in body:
         out = body["output"]
         if not isinstance(out, dict) or "title" not in out or "summary" not in out:
             raise ApiError(422, "Invalid request.\n\n\"title\", \"summary\" weren't supplied.")
         if len(str(out.get("summary", ""))) > 65535 or len(str(out.get("text") or "")) > 65535:
             raise ApiError(422, "Invalid request.\n\nOnly 65535 characters are allowed; summary or text too long.")
+        before = (run.output or {}).get("annotations_count", 0)   # GitHub keeps adding annotations
         run.output = {"title": out["title"], "summary": out["summary"], "text": out.get("text"),
-                      "annotations_count": len(out.get("annotations") or [])}
+                      "annotations_count": before + len(out.get("annotations") or [])}
     status = body.get("status")
     if status is not None:
         if status not in CHECK_STATUSES:
@@ -393,11 +425,15 @@ def create_check_run(sim, req, o, r):
     name, head_sha = body.get("name"), body.get("head_sha")
     if not isinstance(name, str) or not name or not isinstance(head_sha, str) or not head_sha:
         raise ApiError(422, "Invalid request.\n\n\"name\", \"head_sha\" weren't supplied.")
+    if head_sha.lower() not in repo.commits:
+        raise ApiError(422, f"No commit found for SHA: {head_sha}",
+                       docs="https://docs.github.com/rest/checks/runs#create-a-check-run")
+    head_sha = head_sha.lower()
     now = sim.now()
     run = CheckRun(id=sim._next_id("check_run"), repo=repo.full_name, name=name, head_sha=head_sha,
                    head_branch=sim._head_branch_for(repo, head_sha), status="queued", conclusion=None,
                    started_at=now, completed_at=None, app_id=sim.app_id, app_slug=sim.app_slug,
-                   suite_id=sim._suite_id(repo, head_sha, sim.app_id))
+                   suite_id=sim._suite_id(repo, head_sha, sim.app_id), via_api=True)
     _check_fields(sim, run, body, now)
     sim._runs.setdefault(repo.full_name, []).append(run)
     sim._check_run_events(repo, run, created=True, sender=(sim.bot_login, "Bot"))
@@ -435,7 +471,7 @@ def update_check_run(sim, req, o, r, cid):
 
 def create_comment(sim, req, o, r, n):
     repo = sim._repo_for(req, o, r)
-    pr = sim._pr_of(repo, n)
+    pr = _issue_item(sim, repo, n)
     text = req.json().get("body")
     if not isinstance(text, str) or not text:
         raise ApiError(422, "Validation Failed", errors=[{"resource": "IssueComment", "field": "body",
@@ -449,7 +485,7 @@ def create_comment(sim, req, o, r, n):
 
 def list_comments(sim, req, o, r, n):
     repo = sim._repo_for(req, o, r)
-    pr = sim._pr_of(repo, n)
+    pr = _issue_item(sim, repo, n)
     items = [payloads.comment(sim, repo, c) for c in repo.comments if c.number == pr.number]
     chunk, headers = paginate(sim, req, items)
     return Response(200, chunk, headers)
@@ -457,7 +493,7 @@ def list_comments(sim, req, o, r, n):
 
 def add_labels(sim, req, o, r, n):
     repo = sim._repo_for(req, o, r)
-    pr = sim._pr_of(repo, n)
+    pr = _issue_item(sim, repo, n)
     labels = req.json().get("labels")
     if not isinstance(labels, list) or not all(isinstance(x, str) and 0 < len(x) <= 50 for x in labels):
         raise ApiError(422, "Validation Failed", errors=[{"resource": "Label", "field": "name", "code": "invalid"}])
@@ -468,11 +504,227 @@ def add_labels(sim, req, o, r, n):
 
 def remove_label(sim, req, o, r, n, name):
     repo = sim._repo_for(req, o, r)
-    pr = sim._pr_of(repo, n)
+    pr = _issue_item(sim, repo, n)
     if name not in pr.labels:
         raise ApiError(404, "Label does not exist")
     sim._label(repo, pr, name, add=False, sender=(sim.bot_login, "Bot"))
     return Response(200, [payloads.label(x) for x in pr.labels])
+
+
+# ---- issues -------------------------------------------------------------------------------
+
+ISSUE_DOCS = "https://docs.github.com/rest/issues/issues"
+
+
+def _issue_item(sim, repo, n):
+    """PR or issue `n` for the issues/{n}/... routes; plain issues answer 410 when issues are off."""
+    item = sim._item_of(repo, n)
+    if isinstance(item, Issue) and not repo.has_issues:
+        raise ApiError(410, "Issues are disabled for this repo", docs=ISSUE_DOCS)
+    return item
+
+
+def _title(body, required, docs):
+    if "title" not in body or body["title"] is None:
+        if required:
+            raise ApiError(422, "Invalid request.\n\n\"title\" wasn't supplied.", docs=docs)
+        return None
+    title = body["title"]
+    if isinstance(title, int) and not isinstance(title, bool):
+        title = str(title)
+    if not isinstance(title, str):
+        raise ApiError(422, f"Invalid request.\n\nFor 'properties/title', {json.dumps(title)} is not a string "
+                            f"or integer.", docs=docs)
+    if not title.strip():
+        raise ApiError(422, "Validation Failed", docs=docs,
+                       errors=[{"resource": "Issue", "code": "missing_field", "field": "title"}])
+    if len(title) > 256:
+        raise ApiError(422, "Validation Failed", docs=docs,
+                       errors=[{"resource": "Issue", "code": "custom", "field": "title",
+                                "message": "title is too long (maximum is 256 characters)"}])
+    return title
+
+
+def _issue_body(body, docs):
+    text = body.get("body")
+    if text is not None and not isinstance(text, str):
+        raise ApiError(422, f"Invalid request.\n\nFor 'properties/body', {json.dumps(text)} is not a string or "
+                            f"null.", docs=docs)
+    if text is not None and len(text) > 65536:
+        raise ApiError(422, "Validation Failed", docs=docs,
+                       errors=[{"resource": "Issue", "code": "custom", "field": "body",
+                                "message": "body is too long (maximum is 65536 characters)"}])
+    return text
+
+
+def _names(body, key, docs, resource):
+    """A list of label names ("a" or {"name": "a"}) or logins from body[key]."""
+    value = body.get(key)
+    if not isinstance(value, list):
+        shown = "nil" if value is None else json.dumps(value)
+        raise ApiError(422, f"Invalid request.\n\nFor 'properties/{key}', {shown} is not an array.", docs=docs)
+    out = []
+    for x in value:
+        if resource == "Label" and isinstance(x, dict):
+            x = x.get("name")
+        if not isinstance(x, str) or not x or (resource == "Label" and len(x) > 50):
+            raise ApiError(422, "Validation Failed", docs=docs,
+                           errors=[{"resource": resource, "field": "name" if resource == "Label" else key,
+                                    "code": "invalid", "value": x}])
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def create_issue(sim, req, o, r):
+    repo = sim._repo_for(req, o, r)
+    docs = ISSUE_DOCS + "#create-an-issue"
+    if not repo.has_issues:
+        raise ApiError(410, "Issues are disabled for this repo", docs=docs)
+    body = req.json()
+    title = _title(body, True, docs)
+    text = _issue_body(body, docs)
+    labels = _names(body, "labels", docs, "Label") if "labels" in body else []
+    assignees = _names(body, "assignees", docs, "Issue") if "assignees" in body else []
+    if isinstance(body.get("assignee"), str) and body["assignee"] not in assignees:
+        assignees.insert(0, body["assignee"])
+    iss = sim._new_issue(repo, title, text, labels, assignees, (sim.bot_login, "Bot"), via_app=True)
+    out = payloads.issue(sim, repo, iss)
+    return Response(201, out, {"Location": out["url"]})
+
+
+def get_issue(sim, req, o, r, n):
+    repo = sim._repo_for(req, o, r)
+    return Response(200, payloads.issue_any(sim, repo, _issue_item(sim, repo, n)))
+
+
+STATE_REASONS = ("completed", "not_planned", "reopened", "duplicate")
+
+
+def update_issue(sim, req, o, r, n):
+    repo = sim._repo_for(req, o, r)
+    item = _issue_item(sim, repo, n)
+    docs = ISSUE_DOCS + "#update-an-issue"
+    body = req.json()
+    title = _title(body, False, docs)
+    text = _issue_body(body, docs) if "body" in body else None
+    state = body.get("state")
+    if state is not None and state not in ("open", "closed"):
+        raise ApiError(422, "Validation Failed", docs=docs,
+                       errors=[{"resource": "Issue", "field": "state", "code": "invalid", "value": state}])
+    reason = body.get("state_reason")
+    if reason is not None and reason not in STATE_REASONS:
+        raise ApiError(422, "Validation Failed", docs=docs,
+                       errors=[{"resource": "Issue", "field": "state_reason", "code": "invalid", "value": reason}])
+    labels = _names(body, "labels", docs, "Label") if "labels" in body else None
+    assignees = _names(body, "assignees", docs, "Issue") if "assignees" in body else None
+    bot = (sim.bot_login, "Bot")
+    sim._edit_text(repo, item, _UNSET if title is None else title, text if "body" in body else _UNSET, bot)
+    if labels is not None:
+        sim._set_labels(repo, item, labels, bot)
+    if assignees is not None and isinstance(item, Issue):
+        for login in [a for a in item.assignees if a not in assignees]:
+            item.assignees.remove(login)
+            sim._emit_issue(repo, item, "unassigned", bot, assignee=payloads.user(login))
+        for login in [a for a in assignees if a not in item.assignees]:
+            item.assignees.append(login)
+            sim._emit_issue(repo, item, "assigned", bot, assignee=payloads.user(login))
+    if state is not None:
+        sim._set_state(repo, item, state, bot, reason if state == "closed" else None)
+    elif reason is not None and isinstance(item, Issue) and item.state == "closed":
+        item.state_reason = reason
+    return Response(200, payloads.issue_any(sim, repo, item))
+
+
+def list_issues(sim, req, o, r):
+    repo = sim._repo_for(req, o, r)
+    if not repo.has_issues:
+        raise ApiError(410, "Issues are disabled for this repo", docs=ISSUE_DOCS + "#list-repository-issues")
+    q = req.query
+    state = q.get("state", "open")
+    items = list(repo.issues.values()) + list(repo.prs.values())
+    if state != "all":
+        items = [x for x in items if x.state == ("closed" if state == "closed" else "open")]
+    if q.get("labels"):
+        want = [x.strip() for x in q["labels"].split(",") if x.strip()]
+        items = [x for x in items if all(w in x.labels for w in want)]
+    if q.get("creator"):
+        items = [x for x in items if x.author.lower() == q["creator"].lower()]
+    assignee = q.get("assignee")
+    if assignee:
+        def assigned(x):
+            who = x.assignees if isinstance(x, Issue) else []
+            return bool(who) if assignee == "*" else (not who) if assignee == "none" else \
+                assignee.lower() in (a.lower() for a in who)
+        items = [x for x in items if assigned(x)]
+    if q.get("since"):
+        since = _parse_iso(q["since"])
+        if since is not None:
+            items = [x for x in items if x.updated_at >= since]
+    sort = q.get("sort", "created")
+    key = {"updated": lambda x: (x.updated_at, x.number),
+           "comments": lambda x: (sum(1 for c in repo.comments if c.number == x.number), x.number)}.get(
+        sort, lambda x: x.number)
+    items.sort(key=key, reverse=q.get("direction", "desc") != "asc")
+    chunk, headers = paginate(sim, req, items)
+    return Response(200, [payloads.issue_any(sim, repo, x) for x in chunk], headers)
+
+
+# ---- reviews, org and team membership ---------------------------------------------------
+
+def list_reviews(sim, req, o, r, n):
+    repo = sim._repo_for(req, o, r)
+    pr = sim._pr_of(repo, n)
+    items = [payloads.review(sim, repo, x) for x in sorted(repo.reviews, key=lambda x: x.id) if x.number == pr.number]
+    chunk, headers = paginate(sim, req, items)
+    return Response(200, chunk, headers)
+
+
+def _org_for(sim, req, org):
+    """The token's own organisation; any other org is invisible (404)."""
+    inst = sim._installations[req.installation_id]
+    if inst.account.lower() != org.lower() or inst.account_type != "Organization":
+        raise ApiError(404, "Not Found")
+    return inst.account
+
+
+def org_membership(sim, req, org, user):
+    name = _org_for(sim, req, org)
+    m = sim._org_members.get(name.lower(), {}).get(user.lower())
+    if m is None:
+        raise ApiError(404, "Not Found")
+    return Response(200, payloads.org_membership(name, m[0], m[1]))
+
+
+def team_membership(sim, req, org, team, user):
+    name = _org_for(sim, req, org)
+    t = sim._teams.get((name.lower(), team.lower()))
+    m = t["members"].get(user.lower()) if t else None
+    if m is None:
+        raise ApiError(404, "Not Found")
+    login, role, state = m
+    if sim._org_role(name, login) == "admin":
+        role = "maintainer"        # GitHub reports org owners on a team as maintainers
+    return Response(200, payloads.team_membership(t, login, role, state))
+
+
+# ---- files outside GitHub (no auth) -------------------------------------------------------
+
+def get_external(sim, req, path):
+    entry = sim._external.get(path.strip("/"))
+    if entry is None:
+        return Response(404, b"404: Not Found\n", {"Content-Type": "text/plain; charset=utf-8"})
+    data, ctype, at = entry
+    headers = {"Content-Type": ctype, "Last-Modified": email.utils.formatdate(at, usegmt=True)}
+    ims = req.header("If-Modified-Since")
+    if ims and not req.header("If-None-Match"):
+        try:
+            since = email.utils.parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError, IndexError):
+            since = None
+        if since is not None and int(at) <= since:
+            return Response(304, None, headers)
+    return Response(200, data, headers)
 
 
 ROLE = {"admin": ("admin", "admin"), "maintain": ("write", "maintain"), "write": ("write", "write"),
@@ -543,10 +795,19 @@ ROUTES = Routes([
     Route("POST", R + r"/check-runs", "token", create_check_run),
     Route("GET", R + r"/check-runs/(?P<cid>\d+)", "token", get_check_run),
     Route("PATCH", R + r"/check-runs/(?P<cid>\d+)", "token", update_check_run),
+    Route("GET", R + r"/pulls/(?P<n>\d+)/reviews", "token", list_reviews),
+    Route("POST", R + r"/issues", "token", create_issue),
+    Route("GET", R + r"/issues", "token", list_issues),
+    Route("GET", R + r"/issues/(?P<n>\d+)", "token", get_issue),
+    Route("PATCH", R + r"/issues/(?P<n>\d+)", "token", update_issue),
     Route("POST", R + r"/issues/(?P<n>\d+)/comments", "token", create_comment),
     Route("GET", R + r"/issues/(?P<n>\d+)/comments", "token", list_comments),
     Route("POST", R + r"/issues/(?P<n>\d+)/labels", "token", add_labels),
     Route("DELETE", R + r"/issues/(?P<n>\d+)/labels/(?P<name>.+)", "token", remove_label),
     Route("GET", R + r"/collaborators/(?P<user>" + SEG + r")/permission", "token", collaborator_permission),
     Route("GET", R + r"/contents/(?P<path>.+)", "token", get_contents),
+    Route("GET", r"/orgs/(?P<org>" + SEG + r")/memberships/(?P<user>" + SEG + r")", "token", org_membership),
+    Route("GET", r"/orgs/(?P<org>" + SEG + r")/teams/(?P<team>" + SEG + r")/memberships/(?P<user>" + SEG + r")",
+          "token", team_membership),
+    Route("GET", r"/ext/(?P<path>.+)", "external", get_external),
 ])

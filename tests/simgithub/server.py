@@ -153,20 +153,22 @@ def dispatch(sim, req, routes):
     resp = None
     kind = None
     charged = False
+    external = False
     try:
-        if not req.header("User-Agent"):
+        route, params = routes.match(req.method, req.path)
+        external = route is not None and route.auth == "external"   # a server outside GitHub
+        if not external and not req.header("User-Agent"):
             raise ApiError(403, "Request forbidden by administrative rules. Please make sure your request "
                                 "has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-"
                                 "the-rest-api#user-agent-required). Check https://developer.github.com for other "
                                 "possible causes.")
-        route, params = routes.match(req.method, req.path)
         if route is None:
             raise ApiError(404, "Not Found")
         kind = route.auth
         with sim._lock:
-            if kind != "none":
+            if kind not in ("none", "external"):
                 _authenticate(sim, req, kind)
-        sec = sim._faults.take_secondary(req.method, req.path)
+        sec = None if external else sim._faults.take_secondary(req.method, req.path)
         if sec is not None:
             headers = {}
             if sec.retry_after is not None:
@@ -217,16 +219,18 @@ def dispatch(sim, req, routes):
         with sim._lock:
             inst.rate_used += 1
             charged = True
-    with sim._lock:
-        rate = _rate_headers(sim, req.installation_id)
-    headers.update(rate)
+    if not external:
+        with sim._lock:
+            rate = _rate_headers(sim, req.installation_id)
+        headers.update(rate)
     lower = {k.lower(): k for k in headers}
     for k, v in resp.headers.items():
         headers.pop(lower.get(k.lower(), k), None)
         headers[k] = str(v)
-    headers["x-github-request-id"] = req.request_id
-    headers["x-github-api-version-selected"] = "2022-11-28"
-    headers["x-github-media-type"] = "github.v3; format=json"
+    if not external:
+        headers["x-github-request-id"] = req.request_id
+        headers["x-github-api-version-selected"] = "2022-11-28"
+        headers["x-github-media-type"] = "github.v3; format=json"
     if resp.status != 304 and raw:
         headers.setdefault("Content-Type", "application/json; charset=utf-8")
     sim._record_call(req.method, req.path, resp.status, req.installation_id, req.query, charged)

@@ -1,9 +1,11 @@
 """SimGitHub: the scripting API tests use to build a fake GitHub fleet (installations, repos,
-PRs, checks, statuses, protection, files), drive events (which go out as real signed
-webhooks), inject faults and inspect what the app did (merges, comments, calls).
+PRs, issues, reviews, checks, statuses, protection, files, org/team membership, external
+calendar files), drive events (which go out as real signed webhooks), inject faults and
+inspect what the app did (merges, comments, issues, check runs, calls).
 
 All state sits behind one lock; webhooks are queued while holding it and sent by the
-Deliverer thread outside it. It models no git history, no reviews and no GraphQL.
+Deliverer thread outside it. It models no git history (only the set of known commits) and
+no GraphQL.
 """
 import collections
 import copy
@@ -14,8 +16,9 @@ import time
 
 from . import checks, payloads
 from .faults import Faults
-from .model import (STATUS_STATES, CHECK_CONCLUSIONS, PERMISSIONS, CheckRun, Comment, Installation,
-                    PullRequest, Repo, Status, new_sha)
+from .model import (STATUS_STATES, CHECK_CONCLUSIONS, ORG_ROLES, PERMISSIONS, REVIEW_STATES, TEAM_ROLES,
+                    CheckRun, Comment, Installation, Issue, PullRequest, Repo, Review, Status, new_sha)
+from .model import UNSET as _UNSET
 from .routes import ROUTES
 from .server import ApiError, Server
 from .webhooks import Deliverer
@@ -24,9 +27,10 @@ Call = collections.namedtuple("Call", "method path status installation_id")
 
 DEFAULT_PERMISSIONS = {"metadata": "read", "contents": "write", "pull_requests": "write", "issues": "write",
                        "checks": "write", "statuses": "read", "deployments": "read", "actions": "read",
-                       "administration": "read", "merge_queues": "read"}
+                       "administration": "read", "merge_queues": "read", "members": "read"}
 DEFAULT_EVENTS = ["pull_request", "check_run", "check_suite", "status", "deployment_status", "workflow_run",
-                  "issue_comment", "push", "merge_group"]
+                  "issue_comment", "push", "merge_group", "issues", "pull_request_review", "membership",
+                  "organization"]
 KNOWN_APPS = {"github-actions": 15368}
 MAX_CALLS = 200_000
 MAX_DELIVERIES = 50_000
@@ -74,6 +78,9 @@ class SimGitHub:
         self._suites = {}        # (repo, sha, app_id) -> suite id
         self._apps = dict(KNOWN_APPS)
         self._known_users = set()
+        self._teams = {}         # (org, slug) lower -> {id, slug, name, org, members{login lower: [login, role, state]}}
+        self._org_members = {}   # org lower -> {login lower: [login, role]}
+        self._external = {}      # path -> (bytes, content_type, set_at)
         self._merges = []
         self._calls = collections.deque(maxlen=MAX_CALLS)
         self._arrivals = collections.deque(maxlen=MAX_CALLS)   # (method, path) as requests arrive
@@ -121,7 +128,8 @@ class SimGitHub:
     def _next_id(self, kind):
         starts = {"installation": 40_000_001, "repo": 700_000_001, "check_run": 9_000_000_001,
                   "check_suite": 8_000_000_001, "status": 6_000_000_001, "comment": 2_000_000_001,
-                  "delivery": 30_000_000_001, "pr": 1_500_000_001}
+                  "delivery": 30_000_000_001, "pr": 1_500_000_001, "issue": 3_000_000_001,
+                  "review": 1_800_000_001, "team": 5_000_001}
         with self._id_lock:
             if kind not in self._counters:
                 self._counters[kind] = itertools.count(starts.get(kind, 1))
@@ -159,6 +167,37 @@ class SimGitHub:
             raise ApiError(404, "Not Found")
         return pr
 
+    def _item(self, repo, number):
+        """(Repo, PullRequest or Issue) for a scripting call; KeyError when neither exists."""
+        r = self._repo(repo)
+        item = r.prs.get(int(number)) or r.issues.get(int(number))
+        if item is None:
+            raise KeyError(f"simgithub: unknown PR or issue {r.full_name}#{number}")
+        return r, item
+
+    def _item_of(self, repo, n):
+        """The PR or issue numbered n (issues routes accept both), else 404."""
+        item = repo.prs.get(int(n)) or repo.issues.get(int(n))
+        if item is None:
+            raise ApiError(404, "Not Found")
+        return item
+
+    def _commit(self, r, sha, branch=None):
+        """Remember that commit `sha` exists in repo `r` (made on `branch`, None if unknown/fork)."""
+        if sha and sha not in r.commits:
+            r.commits[sha] = branch
+
+    def _org_role(self, org, login):
+        """'admin' or 'member' for an active org member, else None."""
+        m = self._org_members.get(str(org).lower(), {}).get(str(login).lower())
+        return m[1] if m else None
+
+    def _org_installation(self, org):
+        for inst in self._installations.values():
+            if inst.account.lower() == str(org).lower():
+                return inst
+        return None
+
     def _runs_on(self, repo, sha):
         return [x for x in self._runs.get(repo.full_name, []) if x.head_sha == sha]
 
@@ -178,7 +217,7 @@ class SimGitHub:
         for name, head in repo.branches.items():
             if head == sha:
                 return name
-        return None
+        return repo.commits.get(sha)
 
     def _delivery_by_id(self, did):
         for d in self._deliveries:
@@ -294,6 +333,7 @@ class SimGitHub:
         pr.state, pr.merged, pr.merged_at, pr.closed_at, pr.updated_at = "closed", True, now, now, now
         pr.merged_by, pr.merge_commit_sha = by, merge_sha
         repo.branches[pr.base_ref] = merge_sha
+        self._commit(repo, merge_sha, pr.base_ref)
         if record:
             self._merges.append({"repo": repo.full_name, "number": pr.number, "sha_sent": sha_sent,
                                  "head_sha": pr.head_sha, "merge_commit_sha": merge_sha,
@@ -308,23 +348,96 @@ class SimGitHub:
                 self._invalidate(other)
         return merge_sha
 
-    def _add_comment(self, repo, pr, body, user, user_type):
-        c = Comment(self._next_id("comment"), pr.number, body, user, user_type, self.now())
+    def _add_comment(self, repo, item, body, user, user_type):
+        """Comment on a PR or an issue (issue_comment created; `issue.pull_request` only for PRs)."""
+        c = Comment(self._next_id("comment"), item.number, body, user, user_type, self.now())
         repo.comments.append(c)
-        self._emit("issue_comment", repo, {"issue": payloads.issue_for_pr(self, repo, pr),
+        item.updated_at = c.created_at
+        self._emit("issue_comment", repo, {"issue": payloads.issue_any(self, repo, item),
                                            "comment": payloads.comment(self, repo, c)},
                    (user, user_type), action="created")
         return c
 
-    def _label(self, repo, pr, name, add, sender):
-        if add == (name in pr.labels):
+    def _label(self, repo, item, name, add, sender):
+        """Add/remove one label on a PR (pull_request labeled/unlabeled) or issue (issues ...)."""
+        if add == (name in item.labels):
             return
         if add:
-            pr.labels.append(name)
+            item.labels.append(name)
         else:
-            pr.labels.remove(name)
-        pr.updated_at = self.now()
-        self._emit_pr(repo, pr, "labeled" if add else "unlabeled", sender, label=payloads.label(name))
+            item.labels.remove(name)
+        item.updated_at = self.now()
+        action = "labeled" if add else "unlabeled"
+        if isinstance(item, Issue):
+            self._emit_issue(repo, item, action, sender, label=payloads.label(name))
+        else:
+            self._emit_pr(repo, item, action, sender, label=payloads.label(name))
+
+    def _set_labels(self, repo, item, names, sender):
+        """Replace the label set (PATCH issues/{n} labels): unlabeled for removed, labeled for added."""
+        for name in [x for x in item.labels if x not in names]:
+            self._label(repo, item, name, add=False, sender=sender)
+        for name in names:
+            self._label(repo, item, name, add=True, sender=sender)
+
+    # ---- issues (caller holds the lock) ----------------------------------------------------
+    def _emit_issue(self, repo, iss, action, sender, **extra):
+        fields = {"issue": payloads.issue(self, repo, iss)}
+        fields.update(extra)
+        return self._emit("issues", repo, fields, sender, action=action)
+
+    def _new_issue(self, r, title, body, labels, assignees, sender, via_app, labeled_events=True):
+        number = r.next_number
+        r.next_number += 1
+        now = self.now()
+        iss = Issue(id=self._next_id("issue"), number=number, node_id=f"I_kwDOsim{r.id}_{number}", title=title,
+                    body=body, author=sender[0], author_type=sender[1], labels=list(dict.fromkeys(labels)),
+                    assignees=list(dict.fromkeys(assignees)), created_at=now, updated_at=now, via_app=via_app)
+        r.issues[number] = iss
+        self._emit_issue(r, iss, "opened", sender)
+        if labeled_events:
+            for name in iss.labels:
+                self._emit_issue(r, iss, "labeled", sender, label=payloads.label(name))
+        return iss
+
+    def _set_state(self, r, item, state, sender, state_reason=None):
+        """Close or reopen a PR or issue with its webhook (closed / reopened); no-op when unchanged."""
+        now = self.now()
+        if isinstance(item, Issue):
+            if item.state == state:
+                return
+            if state == "closed":
+                item.state, item.closed_at, item.closed_by = "closed", now, sender
+                item.state_reason = state_reason or "completed"
+            else:
+                item.state, item.closed_at, item.closed_by, item.state_reason = "open", None, None, "reopened"
+            item.updated_at = now
+            self._emit_issue(r, item, "closed" if state == "closed" else "reopened", sender)
+            return
+        if state == "closed" and item.state == "open":
+            item.state, item.closed_at, item.updated_at = "closed", now, now
+            self._emit_pr(r, item, "closed", sender)
+        elif state == "open" and item.state != "open" and not item.merged:
+            item.state, item.closed_at = "open", None
+            self._invalidate(item)
+            self._emit_pr(r, item, "reopened", sender)
+
+    def _edit_text(self, r, item, title, body, sender):
+        """Change title/body (pass _UNSET to keep one); sends edited with `changes` if anything changed."""
+        changes = {}
+        if title is not _UNSET and title != item.title:
+            changes["title"] = {"from": item.title}
+            item.title = title
+        if body is not _UNSET and body != item.body:
+            changes["body"] = {"from": item.body}
+            item.body = body
+        if not changes:
+            return
+        item.updated_at = self.now()
+        if isinstance(item, Issue):
+            self._emit_issue(r, item, "edited", sender, changes=changes)
+        else:
+            self._emit_pr(r, item, "edited", sender, changes=changes)
 
     def app_id_for(self, slug):
         """The numeric id of the (CI) app called `slug`; stable within one sim."""
@@ -371,6 +484,7 @@ class SimGitHub:
                 raise ValueError(f"repo {full_name} exists")
             r = Repo(self._next_id("repo"), owner, name, default_branch, installation, private=private)
             r.branches[default_branch] = new_sha()
+            self._commit(r, r.branches[default_branch], default_branch)
             self._repos[full_name] = r
             self._repos_ci[full_name.lower()] = full_name
             self._known_users.add(owner)
@@ -401,6 +515,7 @@ class SimGitHub:
         with self._lock:
             r = self._repo(repo)
             r.branches.setdefault(branch, new_sha())
+            self._commit(r, r.branches[branch], branch)
             r.protection[branch] = {"contexts": list(contexts), "enforcement_level": enforcement_level,
                                     "checks": [{"context": c["context"], "app_id": c.get("app_id")} for c in checks],
                                     "strict": strict}
@@ -501,6 +616,7 @@ class SimGitHub:
             base = base or r.default_branch
             if base not in r.branches:
                 r.branches[base] = new_sha()
+                self._commit(r, r.branches[base], base)
             now = self.now()
             pr = PullRequest(id=self._next_id("pr"), number=number, node_id=f"PR_kwDOsim{r.id}_{number}",
                              title=title or f"Automated change #{number}", body=body, author=author,
@@ -510,6 +626,7 @@ class SimGitHub:
                              fork_owner=(f"{author}-fork" if fork else None), touches_workflows=touches_workflows,
                              created_at=now, updated_at=now, merge_commit_sha=new_sha())
             r.prs[number] = pr
+            self._commit(r, pr.head_sha, None if fork else pr.head_ref)
             if not fork:
                 r.branches[pr.head_ref] = pr.head_sha
             self._known_users.add(author)
@@ -522,20 +639,22 @@ class SimGitHub:
             return number
 
     def add_label(self, repo, number, name, by="shift-author"):
+        """Label a PR (pull_request labeled) or an issue (issues labeled)."""
         with self._lock:
-            r, pr = self._pr(repo, number)
-            self._label(r, pr, name, add=True, sender=(by, "User"))
+            r, item = self._item(repo, number)
+            self._label(r, item, name, add=True, sender=(by, "User"))
 
     def remove_label(self, repo, number, name, by="shift-author"):
         with self._lock:
-            r, pr = self._pr(repo, number)
-            self._label(r, pr, name, add=False, sender=(by, "User"))
+            r, item = self._item(repo, number)
+            self._label(r, item, name, add=False, sender=(by, "User"))
 
     def push_to_pr(self, repo, number, conflict=None, by=None):
         """New head commit on the PR (sends synchronize); returns the new head sha."""
         with self._lock:
             r, pr = self._pr(repo, number)
             before, pr.head_sha = pr.head_sha, new_sha()
+            self._commit(r, pr.head_sha, None if pr.fork else pr.head_ref)
             if conflict is not None:
                 pr.conflict = conflict
             if not pr.fork:
@@ -590,17 +709,18 @@ class SimGitHub:
         with self._lock:
             r, pr = self._pr(repo, number)
             r.branches.setdefault(base, new_sha())
+            self._commit(r, r.branches[base], base)
             changes = {"base": {"ref": {"from": pr.base_ref}, "sha": {"from": pr.base_sha}}}
             pr.base_ref, pr.base_sha = base, r.branches[base]
             self._invalidate(pr)
             self._emit_pr(r, pr, "edited", (by or pr.author, "User"), changes=changes)
 
     def add_comment(self, repo, number, body, user="alice", user_type="User"):
-        """Someone comments on the PR (issue_comment created); returns the comment id."""
+        """Someone comments on the PR or issue (issue_comment created); returns the comment id."""
         with self._lock:
-            r, pr = self._pr(repo, number)
+            r, item = self._item(repo, number)
             self._known_users.add(user)
-            return self._add_comment(r, pr, body, user, user_type).id
+            return self._add_comment(r, item, body, user, user_type).id
 
     def push_to_branch(self, repo, branch=None, files=None, by="alice"):
         """Push a commit to a branch (push event); open PRs against it recompute mergeable.
@@ -610,6 +730,7 @@ class SimGitHub:
             branch = branch or r.default_branch
             before, after = r.branches.get(branch), new_sha()
             r.branches[branch] = after
+            self._commit(r, after, branch)
             for path, text in (files or {}).items():
                 r.files[(branch, path.strip("/"))] = text.encode("utf-8") if isinstance(text, str) else text
             self._emit_push(r, branch, before, after, (by, "User"), "Direct push", modified=sorted(files or {}))
@@ -622,12 +743,179 @@ class SimGitHub:
                 pr.base_sha = r.branches.get(branch, pr.base_sha)
                 self._invalidate(pr)
 
+    # ---- scripting: issues and reviews -----------------------------------------------------
+    def open_issue(self, repo, title=None, body="", labels=(), assignees=(), author="alice", author_type="User",
+                   labeled_events=True):
+        """Someone opens an issue (issues opened, then labeled per label); returns its number.
+        Issue numbers share the repo's sequence with PR numbers."""
+        with self._lock:
+            r = self._repo(repo)
+            self._known_users.add(author)
+            iss = self._new_issue(r, title or f"Issue #{r.next_number}", body, labels, assignees,
+                                  (author, author_type), via_app=False, labeled_events=labeled_events)
+            return iss.number
+
+    def edit_issue(self, repo, number, title=None, body=None, by="alice"):
+        """Change an issue's title and/or body (issues edited with changes.title/body.from)."""
+        with self._lock:
+            r, iss = self._issue(repo, number)
+            self._edit_text(r, iss, _UNSET if title is None else title, _UNSET if body is None else body,
+                            (by, "User"))
+
+    def close_issue(self, repo, number, by="alice", state_reason="completed"):
+        """Close an issue (issues closed); state_reason completed | not_planned."""
+        with self._lock:
+            r, iss = self._issue(repo, number)
+            self._set_state(r, iss, "closed", (by, "User"), state_reason)
+
+    def reopen_issue(self, repo, number, by="alice"):
+        with self._lock:
+            r, iss = self._issue(repo, number)
+            self._set_state(r, iss, "open", (by, "User"))
+
+    def _issue(self, repo, number):
+        r = self._repo(repo)
+        iss = r.issues.get(int(number))
+        if iss is None:
+            raise KeyError(f"simgithub: unknown issue {r.full_name}#{number}")
+        return r, iss
+
+    def set_issues_enabled(self, repo, enabled=True):
+        """Repo setting: with issues off the plain-issue routes answer 410 "Issues are disabled for this repo"."""
+        with self._lock:
+            self._repo(repo).has_issues = bool(enabled)
+
+    def add_review(self, repo, number, user="alice", state="APPROVED", commit_id=None, body="", user_type="User"):
+        """Submit a PR review (pull_request_review submitted; the webhook's review.state is lower case,
+        REST's upper case); commit_id defaults to the current head. Returns the review id."""
+        if state not in REVIEW_STATES:
+            raise ValueError(f"state must be one of {REVIEW_STATES}")
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            if state != "COMMENTED" and user == pr.author:
+                raise ValueError("GitHub does not let a pull request's author approve or request changes on it")
+            rv = Review(self._next_id("review"), pr.number, user, user_type, state, commit_id or pr.head_sha, body,
+                        self.now())
+            r.reviews.append(rv)
+            self._known_users.add(user)
+            self._emit("pull_request_review", r, {"review": payloads.review(self, r, rv, webhook=True),
+                                                  "pull_request": payloads.pull_request(self, r, pr)},
+                       (user, user_type), action="submitted")
+            return rv.id
+
+    def dismiss_review(self, repo, review_id, by="alice", message="Dismissed"):
+        """Dismiss an APPROVED/CHANGES_REQUESTED review (pull_request_review dismissed; state DISMISSED)."""
+        with self._lock:
+            r = self._repo(repo)
+            rv = next((x for x in r.reviews if x.id == int(review_id)), None)
+            if rv is None:
+                raise KeyError(f"simgithub: unknown review {review_id}")
+            if rv.state not in ("APPROVED", "CHANGES_REQUESTED"):
+                raise ValueError("only approving or change-requesting reviews can be dismissed")
+            rv.state = "DISMISSED"
+            self._emit("pull_request_review", r, {"review": payloads.review(self, r, rv, webhook=True),
+                                                  "pull_request": payloads.pull_request(self, r, r.prs[rv.number])},
+                       (by, "User"), action="dismissed")
+
+    # ---- scripting: organisation and team membership ---------------------------------------
+    def add_team(self, org, team_slug, name=None):
+        """Create an (empty) team; add_team_member creates it too. Returns the team id."""
+        with self._lock:
+            return self._team_create(org, team_slug, name)["id"]
+
+    def _team_create(self, org, slug, name=None):
+        key = (str(org).lower(), str(slug).lower())
+        if key not in self._teams:
+            self._teams[key] = {"id": self._next_id("team"), "slug": str(slug).lower(), "name": name or slug,
+                                "org": org, "members": {}}
+        return self._teams[key]
+
+    def _membership_event(self, org, team, login, action):
+        inst = self._org_installation(org)
+        if inst is None:
+            return
+        self._emit("membership", None, {"scope": "team", "member": payloads.user(login),
+                                        "team": payloads.team(team)},
+                   (f"{inst.account}-admin", "User"), installation_id=inst.id, action=action)
+
+    def _organization_event(self, org, login, role, action):
+        inst = self._org_installation(org)
+        if inst is None or inst.account_type != "Organization":
+            return
+        self._emit("organization", None, {"membership": payloads.org_membership(org, login, role)},
+                   (f"{inst.account}-admin", "User"), installation_id=inst.id, action=action)
+
+    def add_team_member(self, org, team_slug, user, role="member", state="active"):
+        """Put `user` on the team (creating it); role member | maintainer, state active | pending.
+        An active team member is also made an org member (role member) if not one yet.
+        Sends membership added (scope team) for new members."""
+        if role not in TEAM_ROLES:
+            raise ValueError(f"role must be one of {TEAM_ROLES}")
+        if state not in ("active", "pending"):
+            raise ValueError("state must be 'active' or 'pending'")
+        with self._lock:
+            team = self._team_create(org, team_slug)
+            new = str(user).lower() not in team["members"]
+            team["members"][str(user).lower()] = [user, role, state]
+            self._known_users.add(user)
+            if state == "active" and self._org_role(org, user) is None:
+                self._set_org_member(org, user, "member")
+            if new:
+                self._membership_event(org, team, user, "added")
+
+    def remove_team_member(self, org, team_slug, user):
+        with self._lock:
+            team = self._teams.get((str(org).lower(), str(team_slug).lower()))
+            if team is not None and team["members"].pop(str(user).lower(), None) is not None:
+                self._membership_event(org, team, user, "removed")
+
+    def set_org_member(self, org, user, role="member"):
+        """Make `user` an active member of `org` (role admin | member); organization member_added when new."""
+        if role not in ORG_ROLES:
+            raise ValueError(f"role must be one of {ORG_ROLES}")
+        with self._lock:
+            self._set_org_member(org, user, role)
+
+    def _set_org_member(self, org, user, role):
+        members = self._org_members.setdefault(str(org).lower(), {})
+        new = str(user).lower() not in members
+        members[str(user).lower()] = [user, role]
+        self._known_users.add(user)
+        if new:
+            self._organization_event(org, user, role, "member_added")
+
+    def remove_org_member(self, org, user):
+        """Remove `user` from the org and all its teams (organization member_removed)."""
+        with self._lock:
+            m = self._org_members.get(str(org).lower(), {}).pop(str(user).lower(), None)
+            for (o, _), team in sorted(self._teams.items()):
+                if o == str(org).lower() and team["members"].pop(str(user).lower(), None) is not None:
+                    self._membership_event(org, team, user, "removed")
+            if m is not None:
+                self._organization_event(org, m[0], m[1], "member_removed")
+
+    # ---- scripting: files outside GitHub ---------------------------------------------------
+    def set_external(self, path, text, content_type="text/calendar"):
+        """Serve `text` at {sim.url}/ext/{path} without authentication (an https calendar URL outside
+        GitHub): ETag + Last-Modified, 304 on If-None-Match / If-Modified-Since, 404 when absent."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        with self._lock:
+            self._external[str(path).strip("/")] = (data, content_type, self.now())
+
+    def delete_external(self, path):
+        with self._lock:
+            self._external.pop(str(path).strip("/"), None)
+
+    def external_url(self, path):
+        return f"{self.url}/ext/{str(path).strip('/')}"
+
     # ---- scripting: checks and statuses ----------------------------------------------------
     def start_check(self, repo, sha, name, app_id=None, app_slug="ci"):
         """A CI check run starts (check_run created, in_progress); returns its id."""
         with self._lock:
             r = self._repo(repo)
             app_id = app_id or self.app_id_for(app_slug)
+            self._commit(r, sha)
             run = CheckRun(self._next_id("check_run"), r.full_name, name, sha, self._head_branch_for(r, sha),
                            "in_progress", None, self.now(), None, app_id, app_slug,
                            self._suite_id(r, sha, app_id))
@@ -644,6 +932,7 @@ class SimGitHub:
         with self._lock:
             r = self._repo(repo)
             app_id = app_id or self.app_id_for(app_slug)
+            self._commit(r, sha)
             now = self.now()
             open_runs = [x for x in self._runs_on(r, sha)
                          if x.name == name and x.app_id == app_id and x.status != "completed"]
@@ -667,6 +956,7 @@ class SimGitHub:
             raise ValueError(f"state must be one of {STATUS_STATES}")
         with self._lock:
             r = self._repo(repo)
+            self._commit(r, sha)
             st = Status(self._next_id("status"), r.full_name, sha, context, state, description, target_url,
                         creator, self.now())
             self._statuses.setdefault(r.full_name, []).append(st)
@@ -772,15 +1062,50 @@ class SimGitHub:
             return r.branches[branch or r.default_branch]
 
     def comments(self, repo, number):
+        """Comments on a PR or issue: [{id, body, user, user_type, created_at}]."""
         with self._lock:
-            r, pr = self._pr(repo, number)
+            r, item = self._item(repo, number)
             return [{"id": c.id, "body": c.body, "user": c.user, "user_type": c.user_type, "created_at": c.created_at}
-                    for c in r.comments if c.number == pr.number]
+                    for c in r.comments if c.number == item.number]
 
     def check_runs(self, repo, sha):
+        """Every check run on `sha` (CI's and the app's own), REST shape, oldest first."""
         with self._lock:
             r = self._repo(repo)
             return [payloads.check_run(self, r, x) for x in sorted(self._runs_on(r, sha), key=lambda x: x.id)]
+
+    def own_check_runs(self, repo, sha=None):
+        """Check runs the app created through POST check-runs (on `sha`, or on any commit), REST shape,
+        oldest first: output{title, summary, text, annotations_count}, status, conclusion, details_url, ..."""
+        with self._lock:
+            r = self._repo(repo)
+            runs = [x for x in self._runs.get(r.full_name, [])
+                    if x.via_api and x.app_id == self.app_id and (sha is None or x.head_sha == sha)]
+            return [payloads.check_run(self, r, x) for x in sorted(runs, key=lambda x: x.id)]
+
+    def has_commit(self, repo, sha):
+        """Whether `sha` is a commit the repo knows (POST check-runs accepts exactly these)."""
+        with self._lock:
+            return str(sha).lower() in self._repo(repo).commits
+
+    def issue(self, repo, number):
+        """A plain issue, or a PR as the issues API shows it (with a `pull_request` key)."""
+        with self._lock:
+            r, item = self._item(repo, number)
+            return payloads.issue_any(self, r, item)
+
+    def issues(self, repo, state="all"):
+        """Plain issues (no PRs), REST shape, by number; state open | closed | all."""
+        with self._lock:
+            r = self._repo(repo)
+            return [payloads.issue(self, r, x) for _, x in sorted(r.issues.items())
+                    if state == "all" or x.state == state]
+
+    def reviews(self, repo, number):
+        """Reviews of a PR, REST shape (upper-case state), oldest first."""
+        with self._lock:
+            r, pr = self._pr(repo, number)
+            return [payloads.review(self, r, x) for x in r.reviews if x.number == pr.number]
 
     def statuses(self, repo, sha):
         with self._lock:
