@@ -490,7 +490,7 @@ static void step(struct cmd_run *r)
             if (need_permission(r, r->config_repo, &r->config_perm))
                 return;
             if (r->config_perm < PERM_ADMIN) {
-                char needs[400];
+                char needs[600];
                 snprintf(needs, sizeof(needs),
                          "a shift owner (owners in shifts/%s.yml) or admin permission on %s",
                          c->shift, r->config_repo);
