@@ -22,6 +22,7 @@
 #include "gh_client.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "opt_out_notice.h"
 #include "parse.h"
 #include "policy_source.h"
 #include "rate_slots.h"
@@ -434,9 +435,18 @@ static void decide(struct evaluation *ev)
     }
     if (d->kind == DECISION_SKIP)
         set_tracking(ev, false);
+    int64_t next = d->kind == DECISION_WAIT ? d->until_ms : 0;
+    if (d->kind == DECISION_WAIT && strcmp(d->gates[d->deciding_gate].gate, "opt-out") == 0 &&
+        ev->policy && ev->policy->has_org) {
+        /* the owners hear a few working days ahead that their opt-out ends */
+        int64_t notice = opt_out_notice_step(ev->app, ev->installation, &ev->facts,
+                                             ev->policy->org.opt_out_notice_days, ev->now);
+        if (notice > 0 && (next == 0 || notice < next))
+            next = notice;
+    }
     record_decision(ev, decision_kind_name(d->kind), decision_reason(d),
                     d->kind == DECISION_WAIT ? d->until_ms : 0);
-    eval_finish(ev, d->kind == DECISION_WAIT ? d->until_ms : 0);
+    eval_finish(ev, next);
 }
 
 /* One of the parallel fetches (or the guard held while sending them) finished. */

@@ -40,6 +40,10 @@ void gate_opt_out(const struct pr_facts *f, int64_t now_ms, struct gate_result *
 void gate_shift_paused(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* Critical-tier constraints: an approving review, a narrower window, lower tiers first. */
 void gate_critical(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* When the owners of an opt-out holding until until_ms (exclusive) are told it ends:
+ * the opening of the team's window notice_days working days before its last day, in the
+ * team's zone (UTC days and 00:00 without a schedule). notice_days <= 0: never (INT64_MAX). */
+int64_t opt_out_notice_at(const struct team_schedule *s, int64_t until_ms, int64_t notice_days);
 /* A recommendation shift is never automerged. */
 void gate_shift_mode(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* Inside a freeze window (WAIT until it, and any window it runs into, ends). */
@@ -50,6 +54,7 @@ void gate_rate_limit(const struct pr_facts *f, int64_t now_ms, struct gate_resul
 int64_t rate_next_slot(const struct rate_fact *r, int64_t now_ms);
 
 struct schedule_answer;
+struct team_schedule;
 /* Shared start of the schedule gates: false (out set to PASS) when no schedule applies,
  * else true with a filled for f's schedule at now. */
 bool gate_schedule_answer(const struct pr_facts *f, int64_t now_ms, struct gate_result *out,

@@ -33,6 +33,11 @@ static bool is_weekend(const struct team_schedule *s, int64_t day)
     return (s->weekend >> cal_weekday(day)) & 1;
 }
 
+bool schedule_is_working_day(const struct team_schedule *s, int64_t day)
+{
+    return !is_weekend(s, day) && !schedule_is_holiday(s, day, NULL);
+}
+
 void schedule_query(const struct team_schedule *s, int64_t now, struct schedule_answer *out)
 {
     int64_t today = cal_floor_div(tz_to_local(s->zone, now), CAL_DAY_S);

@@ -43,6 +43,8 @@ struct schedule_answer {
 void schedule_query(const struct team_schedule *s, int64_t now, struct schedule_answer *out);
 
 bool schedule_is_holiday(const struct team_schedule *s, int64_t day, int *index);
+/* Local day `day` is neither a weekend day nor a holiday of the team. */
+bool schedule_is_working_day(const struct team_schedule *s, int64_t day);
 
 /* "Mon 2026-11-30 09:00 CET (Europe/Stockholm)"-style text of instant t in s's zone. */
 void schedule_format_local(const struct team_schedule *s, int64_t t, char *out, size_t cap);

@@ -7,6 +7,7 @@ admin of the config repo, `/fleetbot why` answers with the trace, malformed comm
 the usage, and the check run on the head says what was decided - a failure for a broken
 config file, also on the commit that broke it."""
 import json
+import time
 
 import harness
 from fleet import AUTOMERGE, Fleet, green, green_repo
@@ -163,8 +164,44 @@ def test_broken_config_fails_the_check_run_on_the_pr_and_on_the_commit():
     F.wait_merged("acme/typo", m)
 
 
+def test_owners_are_told_before_an_opt_out_ends():
+    """Runs last: it moves the clock. Opted out through Tue 2026-12-01, notice_days 3 (the
+    default): the notice comes on Thu 2026-11-26 at 08:00 (the team's window opening), once
+    per repository, and the PR merges when the opt-out has ended."""
+    n = pr("acme/later")
+    m = F.sim.open_pr("acme/later", labels=[AUTOMERGE])
+    F.sim.set_file("acme/later", ".github/fleetbot.yml",
+                   "opt_out:\n  reason: cluster move\n  expires: 2026-12-01\n")
+    F.sim.push_to_branch("acme/later", files={})
+    for x in (n, m):
+        green(F, "acme/later", x)
+        F.wait_decision("acme/later", x, "wait", contains="opted out until 2026-12-01")
+    job = "%d|acme/later|%d" % (INST, n)
+    notice = 1795680000000  # Thu 2026-11-26 08:00 UTC
+    assert int(float(F.redis_cli().call("ZSCORE", "fb:evalq", job))) == notice
+    F.settle()
+    assert not any("Heads-up" in b for x in (n, m) for b in replies("acme/later", x))
+    set_now(notice)
+    harness.wait_until(lambda: [b for x in (n, m) for b in replies("acme/later", x) if "Heads-up" in b],
+                       30, what="the opt-out notice")
+    F.settle()
+    notes = [b for x in (n, m) for b in replies("acme/later", x) if "Heads-up" in b]
+    assert len(notes) == 1, notes  # one per repository and expiry, not per PR
+    assert "ends with 2026-12-01 (reason: cluster move)" in notes[0], notes
+    assert "Wed 2026-12-02 00:00 UTC" in notes[0], notes
+    assert not F.merges_of("acme/later", n)
+    set_now(1796198400000)  # Wed 2026-12-02 08:00 UTC, the team's first working minute after it
+    F.wait_merged("acme/later", n)
+    F.wait_merged("acme/later", m)
+
+
+def set_now(ms):
+    F.redis_cli().call("SET", "fb:test:clock", str(ms - int(time.time() * 1000)))
+    time.sleep(0.4)
+
+
 if __name__ == "__main__":
-    with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
+    with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW, "FLEETBOT_CLOCK_KEY": "fb:test:clock"}) as F:
         F.sim_repos = set()
         INST = setup_org()
         harness.run_tests()

@@ -212,3 +212,29 @@ TEST(parsing_times_and_weekdays)
     CHECK_INT_EQ(schedule_parse_weekday("fr", 2), -1);
     CHECK_INT_EQ(schedule_parse_weekday("satur", 5), -1);
 }
+
+/* Opt-out notices: N working days before the last opted-out day, at the window's opening
+ * in the team's zone; weekends and holidays are not counted. Expected instants by hand. */
+TEST(opt_out_notice_counts_working_days)
+{
+    struct team_schedule s = team("Europe/Stockholm", 9, 17, SAT_SUN);
+    /* opted out through Tue 2026-12-08 (until = Wed 00:00 CET = Tue 23:00 UTC) */
+    int64_t until = at(2026, 12, 8, 23, 0) * 1000;
+    /* 3 working days before Tue: Mon 7, Fri 4, Thu 3 -> Thu 09:00 CET = 08:00 UTC */
+    CHECK_INT_EQ(opt_out_notice_at(&s, until, 3), at(2026, 12, 3, 8, 0) * 1000);
+    CHECK_INT_EQ(opt_out_notice_at(&s, until, 1), at(2026, 12, 7, 8, 0) * 1000);
+    /* Monday a holiday: Fri 4, Thu 3, Wed 2 */
+    int64_t hol[] = {day(2026, 12, 7)};
+    s.holidays = hol;
+    s.nholidays = 1;
+    CHECK_INT_EQ(opt_out_notice_at(&s, until, 3), at(2026, 12, 2, 8, 0) * 1000);
+    CHECK_INT_EQ(opt_out_notice_at(&s, until, 0), INT64_MAX);
+    /* across the end of DST: through Tue 2026-10-27 (CET), 2 working days -> Fri 23 (CEST) */
+    s.nholidays = 0;
+    CHECK_INT_EQ(opt_out_notice_at(&s, at(2026, 10, 27, 23, 0) * 1000, 2),
+                 at(2026, 10, 23, 7, 0) * 1000);
+    /* without a schedule: UTC calendar days at midnight */
+    CHECK_INT_EQ(opt_out_notice_at(NULL, at(2026, 12, 9, 0, 0) * 1000, 3),
+                 at(2026, 12, 5, 0, 0) * 1000);
+    done(&s);
+}
