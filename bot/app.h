@@ -20,6 +20,7 @@ struct redeliver;
 struct zones;
 struct policy_source;
 struct test_clock;
+struct protection_cache;
 
 struct app {
     struct event_base *base;
@@ -33,10 +34,11 @@ struct app {
     struct fb_queue *queue;
     struct evalq *evalq;
     struct redeliver *redeliver;
-    struct zones *zones;          /* IANA zones, loaded on first use */
-    struct policy_source *policy; /* policy files through the contents API */
-    struct test_clock *test_clock; /* FLEETBOT_CLOCK_KEY only */
-    char bot_login[160];          /* "<slug>[bot]": the sender of fleetbot's own echoed events */
+    struct zones *zones;                 /* IANA zones, loaded on first use */
+    struct policy_source *policy;        /* policy files through the contents API */
+    struct test_clock *test_clock;       /* FLEETBOT_CLOCK_KEY only */
+    struct protection_cache *protection; /* what base branches require, per process */
+    char bot_login[160]; /* "<slug>[bot]": the sender of fleetbot's own echoed events */
     /* counters for logs and metrics */
     long deliveries_handled;
     long deliveries_failed;

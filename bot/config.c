@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_START_MIN   (9 * 60)
 #define DEFAULT_END_MIN     (17 * 60)
@@ -240,6 +241,16 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* http://127.0.0.1[:port]/... or http://localhost[:port]/...: plain http for tests only */
+static bool is_loopback_http(const char *c)
+{
+    const char *a = c + 7;
+    size_t n = strcspn(a, "/?#"), host = strcspn(a, ":/?#");
+    if (memchr(a, '@', n) != NULL)
+        return false;
+    return (host == 9 && (memcmp(a, "127.0.0.1", 9) == 0 || strncasecmp(a, "localhost", 9) == 0));
+}
+
 static void holidays_of(struct pctx *p, const struct ynode *n, struct cfg_team *t)
 {
     static const char *const keys[] = {"dates", "calendars", NULL};
@@ -266,8 +277,13 @@ static void holidays_of(struct pctx *p, const struct ynode *n, struct cfg_team *
         t->calendars = xcalloc(cals->n ? cals->n : 1, sizeof(char *));
         for (size_t i = 0; i < cals->n; i++) {
             char *c = text_of(p, cals->items[i], "a holiday calendar");
-            if (c && strncmp(c, "https://", 8) != 0 &&
-                (c[0] == '/' || strstr(c, "..") != NULL || strstr(c, "://") != NULL)) {
+            if (c && strncmp(c, "http://", 7) == 0 && !is_loopback_http(c)) {
+                fail(p, cals->items[i]->line,
+                     "holiday calendar \"%s\": calendar URLs must be https://", c);
+                free(c);
+                c = NULL;
+            } else if (c && strncmp(c, "https://", 8) != 0 && strncmp(c, "http://", 7) != 0 &&
+                       (c[0] == '/' || strstr(c, "..") != NULL || strstr(c, "://") != NULL)) {
                 fail(p, cals->items[i]->line,
                      "holiday calendar \"%s\" must be an https:// URL or a path in the config "
                      "repository",

@@ -25,10 +25,12 @@
 #include "opt_out_notice.h"
 #include "parse.h"
 #include "policy_source.h"
+#include "protection_cache.h"
 #include "rate_slots.h"
 #include "policies/check_summary.h"
 #include "policies/gates.h"
 #include "redis.h"
+#include "redis_batch.h"
 #include "store.h"
 #include "timeutil.h"
 #include "policies/schedule.h"
@@ -46,7 +48,7 @@
  * process's unanswered merge of the same head may still land, so nobody sends a second. */
 #define MERGE_IN_FLIGHT_MS 35000
 
-enum { F_RUNS, F_STATUS, F_BRANCH, F_RULES, F_COUNT };
+enum { F_RUNS, F_STATUS, F_BRANCH, F_RULES, F_REVIEWS, F_COUNT };
 
 struct evaluation {
     struct app *app;
@@ -66,6 +68,8 @@ struct evaluation {
     struct opt_out_fact comment_opt_out;    /* an opt-out made by comment (fb:optout:*) */
     char comment_opt_out_text[640];
     char comment_opt_out_expires[16];
+    int64_t protection_gen; /* fb:protection:gen:<repo> */
+    bool protection_cached; /* branch and rules came from the per-process cache */
     struct pause_fact paused;
     char paused_by[128], paused_reason[320];
     json_t *pr;
@@ -80,7 +84,7 @@ struct evaluation {
 };
 
 static const char *fetch_names[F_COUNT] = {"check runs", "combined status", "branch protection",
-                                           "rules"};
+                                           "rules", "reviews"};
 
 static void eval_finish(struct evaluation *ev, int64_t next_due)
 {
@@ -155,8 +159,10 @@ static void record_merge(struct evaluation *ev, const char *merge_sha, int64_t m
         .merged_at = merged_at,
         .by = by,
         .method = strcmp(by, "fleetbot") == 0 ? ev->app->settings.merge_method : "",
+        .installation = ev->installation,
+        .due_ms = ev->now,
     };
-    char keybufs[3 * STORE_JOB_MAX];
+    char keybufs[STORE_MERGE_KEYBUFS];
     const char *argv[STORE_MERGE_ARGC];
     size_t lens[STORE_MERGE_ARGC];
     if (store_merge_argv(&m, keybufs, argv, lens) != 0 ||
@@ -174,6 +180,11 @@ static void publish_check(struct evaluation *ev, const char *kind, const char *r
     bool has_run = ev->check_id && ev->check_id[0];
     if (strcmp(kind, "skip") == 0 && !has_run)
         return;
+    const struct decision *d = &ev->decision;
+    if (strcmp(kind, "wait") == 0 && d->deciding_gate >= 0 &&
+        (size_t)d->deciding_gate < d->ngates &&
+        strcmp(d->gates[d->deciding_gate].gate, "mergeable") == 0 && d->until_ms > 0)
+        return; /* GitHub computing mergeability: a second or two, not worth a check run */
     struct check_summary_in in = {.kind = kind,
                                   .reason = reason,
                                   .until_ms = until,
@@ -244,6 +255,12 @@ static void record_decision(struct evaluation *ev, const char *kind, const char 
         publish_check(ev, kind, reason, until);
 }
 
+static void on_batch_logged(int rc, const char *err_text, void *priv)
+{
+    if (rc != 0)
+        log_warn("redis write failed what=%s error=%s", (const char *)priv, err_text);
+}
+
 static void set_tracking(struct evaluation *ev, bool tracked)
 {
     fb_redis_command(ev->app->redis, on_redis_logged, w_tracking, "%s fb:tracked:%s %lld",
@@ -252,10 +269,19 @@ static void set_tracking(struct evaluation *ev, bool tracked)
         fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
                          "SADD " STORE_TRACKED_REPOS_PREFIX "%lld %s", (long long)ev->installation,
                          ev->repo);
-    if (ev->shift[0])
+    if (ev->shift[0]) {
         fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
                          "%s " STORE_SHIFT_PRS_PREFIX "%s %s", tracked ? "SADD" : "SREM", ev->shift,
                          ev->job->id);
+        /* the shift's critical PRs wait for its open PRs in lower tiers (critical.c) */
+        bool critical = tracked && ev->policy && ev->policy->has_critical;
+        fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                         "%s " STORE_SHIFT_CRITICAL_PREFIX "%s %s", critical ? "SADD" : "SREM",
+                         ev->shift, ev->job->id);
+        struct redis_batch *b = redis_batch_new(ev->app->redis, on_batch_logged, w_tracking);
+        store_shift_pr_open(b, ev->shift, ev->installation, ev->repo, ev->number, tracked, ev->now);
+        redis_batch_seal(b);
+    }
     if (tracked && ev->facts.head_sha) {
         fb_redis_command(ev->app->redis, on_redis_logged, w_sha, "SADD fb:sha:%s:%s %lld", ev->repo,
                          ev->facts.head_sha, (long long)ev->number);
@@ -458,8 +484,14 @@ static void fetch_step_done(struct evaluation *ev)
         eval_fail(ev, "checks", &ev->fetch_err);
         return;
     }
+    if (!ev->protection_cached)
+        protection_cache_put(ev->app->protection, ev->repo, ev->facts.base_ref, ev->protection_gen,
+                             time_real_ms(), ev->fetched[F_BRANCH], ev->fetched[F_RULES]);
     facts_from_checks(&ev->facts, &ev->storage, ev->fetched[F_BRANCH], ev->fetched[F_RULES],
                       ev->fetched[F_RUNS], ev->fetched[F_STATUS]);
+    if (ev->fetched[F_REVIEWS] && ev->policy && ev->policy->has_critical)
+        ev->policy->critical.approvals =
+            facts_approvals_of_head(ev->fetched[F_REVIEWS], ev->facts.head_sha);
     decide(ev);
 }
 
@@ -487,6 +519,7 @@ FETCH_CB(on_runs, F_RUNS)
 FETCH_CB(on_status, F_STATUS)
 FETCH_CB(on_branch, F_BRANCH)
 FETCH_CB(on_rules, F_RULES)
+FETCH_CB(on_reviews, F_REVIEWS)
 
 /* Percent-encodes a branch name for a path, keeping '/' (GitHub matches it literally). */
 static void encode_ref(const char *ref, char *out, size_t cap)
@@ -523,7 +556,8 @@ static void fetch_checks(struct evaluation *ev)
          .installation_id = ev->installation,
          .paginate = true,
          .items_key = "check_runs",
-         .max_pages = 10},
+         .max_pages = 10,
+         .use_etag = true},
         {.method = "GET",
          .path = paths[F_STATUS],
          .installation_id = ev->installation,
@@ -537,9 +571,28 @@ static void fetch_checks(struct evaluation *ev)
          .installation_id = ev->installation,
          .use_etag = true},
     };
-    gh_done_fn cbs[F_COUNT] = {on_runs, on_status, on_branch, on_rules};
-    ev->outstanding = F_COUNT + 1; /* a guard, so no callback finishes ev while sending */
+    snprintf(paths[F_REVIEWS], sizeof(paths[F_REVIEWS]),
+             "/repos/%s/pulls/%lld/reviews?per_page=100", ev->repo, (long long)ev->number);
+    reqs[F_REVIEWS] = (struct gh_request){.method = "GET",
+                                          .path = paths[F_REVIEWS],
+                                          .installation_id = ev->installation,
+                                          .paginate = true,
+                                          .max_pages = 10,
+                                          .use_etag = true};
+    gh_done_fn cbs[F_COUNT] = {on_runs, on_status, on_branch, on_rules, on_reviews};
+    bool want[F_COUNT] = {true, true, true, true, false};
+    const struct critical_fact *c = ev->facts.critical;
+    want[F_REVIEWS] = c && c->require_approval; /* only critical repos need their reviews */
+    ev->protection_cached =
+        protection_cache_get(ev->app->protection, ev->repo, ev->facts.base_ref, ev->protection_gen,
+                             time_real_ms(), &ev->fetched[F_BRANCH], &ev->fetched[F_RULES]);
+    if (ev->protection_cached)
+        want[F_BRANCH] = want[F_RULES] = false;
+    ev->outstanding = 1; /* a guard, so no callback finishes ev while sending */
     for (int i = 0; i < F_COUNT; i++) {
+        if (!want[i])
+            continue;
+        ev->outstanding++;
         if (gh_request_send(ev->app->gh, &reqs[i], cbs[i], ev) != 0) {
             struct fb_error e = {0};
             fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client refused the request");
@@ -552,7 +605,6 @@ static void fetch_checks(struct evaluation *ev)
 /* Facts complete except the checks: gates that need no check facts decide first. */
 static void after_policy(struct evaluation *ev)
 {
-    set_tracking(ev, true);
     if (!gates_precheck_passes(&ev->facts, ev->now)) {
         /* outside the schedule, frozen, opted out, rate-limited, bad config: decided without
          * fetching check facts (they stay "not evaluated") */
@@ -635,12 +687,18 @@ static void apply_comment_opt_out(struct evaluation *ev, redisReply *o)
 static void on_overrides(redisReply *reply, void *priv)
 {
     struct evaluation *ev = priv;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
         eval_fail(ev, "opt-outs and shift pauses", &e);
         return;
     }
+    char gen[32];
+    if (elem_str(reply, 2, gen, sizeof(gen)))
+        parse_i64(gen, strlen(gen), 0, INT64_MAX, &ev->protection_gen);
+    if (ev->policy->has_critical && reply->element[3]->type == REDIS_REPLY_INTEGER)
+        /* without a shift there are no lower tiers to wait for */
+        ev->policy->critical.lower_tiers_open = ev->shift[0] ? reply->element[3]->integer : 0;
     apply_comment_opt_out(ev, reply->element[0]);
     char at[32];
     if (ev->shift[0] && elem_str(reply->element[1], 0, ev->paused_by, sizeof(ev->paused_by))) {
@@ -657,7 +715,9 @@ static void on_overrides(redisReply *reply, void *priv)
 /* Opt-outs made by comment and shift pauses live in Redis, not in Git. */
 static const char LUA_OVERRIDES[] =
     "return {redis.call('HMGET', KEYS[1], 'by', 'at', 'reason', 'until', 'until_day'), "
-    "redis.call('HMGET', KEYS[2], 'by', 'at', 'reason')}";
+    "redis.call('HMGET', KEYS[2], 'by', 'at', 'reason'), "
+    "redis.call('GET', KEYS[3]) or '0', "
+    "ARGV[1] == '1' and #redis.call('SDIFF', KEYS[4], KEYS[5]) or 0}";
 
 static void on_policy(struct policy_view *view, const struct fb_error *err, void *priv)
 {
@@ -669,9 +729,15 @@ static void on_policy(struct policy_view *view, const struct fb_error *err, void
     ev->policy = view;
     policy_view_facts(view, &ev->facts);
     ev->facts.shift = ev->shift;
+    /* before the read below, on the same connection: a critical PR is never counted among
+     * the lower tiers it waits for */
+    set_tracking(ev, true);
     if (fb_redis_command(ev->app->redis, on_overrides, ev,
-                         "EVAL %s 2 " STORE_OPTOUT_PREFIX "%s " STORE_SHIFT_PAUSED_PREFIX "%s",
-                         LUA_OVERRIDES, ev->repo, ev->shift) != 0) {
+                         "EVAL %s 5 " STORE_OPTOUT_PREFIX "%s " STORE_SHIFT_PAUSED_PREFIX
+                         "%s " STORE_PROTECTION_GEN_PREFIX "%s " STORE_SHIFT_OPEN_PREFIX
+                         "%s " STORE_SHIFT_CRITICAL_PREFIX "%s %s",
+                         LUA_OVERRIDES, ev->repo, ev->shift, ev->repo, ev->shift, ev->shift,
+                         view->has_critical && view->critical.after_lower_tiers ? "1" : "0") != 0) {
         struct fb_error e = {0};
         fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
         eval_fail(ev, "opt-outs and shift pauses", &e);

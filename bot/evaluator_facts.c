@@ -183,3 +183,37 @@ void facts_storage_free(struct facts_storage *st)
     free(st->checks);
     memset(st, 0, sizeof(*st));
 }
+
+int facts_approvals_of_head(json_t *reviews, const char *head_sha)
+{
+    /* reviewers are few; a small table of the latest verdict per login is enough */
+    enum { MAX_REVIEWERS = 64 };
+    const char *who[MAX_REVIEWERS];
+    bool approved[MAX_REVIEWERS];
+    size_t n = 0, i;
+    json_t *r;
+    json_array_foreach(reviews, i, r)
+    {
+        const char *login = json_path_str(r, "user.login");
+        const char *state = json_path_str(r, "state");
+        if (login == NULL || state == NULL || strcmp(state, "COMMENTED") == 0 ||
+            strcmp(state, "PENDING") == 0)
+            continue; /* comments do not change a reviewer's verdict */
+        const char *commit = json_path_str(r, "commit_id");
+        bool ok =
+            strcmp(state, "APPROVED") == 0 && commit && head_sha && strcmp(commit, head_sha) == 0;
+        size_t k = 0;
+        while (k < n && strcmp(who[k], login) != 0)
+            k++;
+        if (k == n) {
+            if (n == MAX_REVIEWERS)
+                continue;
+            who[n++] = login;
+        }
+        approved[k] = ok;
+    }
+    int count = 0;
+    for (size_t k = 0; k < n; k++)
+        count += approved[k];
+    return count;
+}

@@ -24,4 +24,9 @@ void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *bra
                        json_t *check_runs, json_t *combined_status);
 void facts_storage_free(struct facts_storage *st);
 
+/* Approving reviews of head_sha in a PR's reviews list (GET .../pulls/{n}/reviews, oldest
+ * first): each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review counts,
+ * and only an APPROVED one whose commit_id is the head. */
+int facts_approvals_of_head(json_t *reviews, const char *head_sha);
+
 #endif

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "evalq.h"
 #include "jobs.h"
+#include "protection_cache.h"
 #include "test_clock.h"
 #include "evaluator.h"
 #include "explain.h"
@@ -144,6 +145,7 @@ static int start_worker(struct app *app, struct fb_error *err)
     };
     app->zones = zones_new(getenv("FLEETBOT_ZONEINFO_DIR"));
     app->policy = policy_source_new(app);
+    app->protection = protection_cache_new();
     app->evalq = evalq_new(app->base, app->redis, &eo, app_now_ms, app, jobs_on_job, app);
     if (app->settings.redeliver_ms > 0)
         app->redeliver = redeliver_new(app, app->settings.redeliver_ms);
@@ -221,6 +223,8 @@ out:
      * and the recovery job last, because Redis hands their pending callbacks a NULL
      * reply when it is freed. */
     gh_client_free(app->gh);
+    policy_source_free(app->policy); /* its calendar fetches fail their loads: Redis still up */
+    app->policy = NULL;
     if (app->queue) {
         const struct queue_stats *qs = queue_get_stats(app->queue);
         log_info("queue stats started=%llu acked=%llu retried=%llu dead=%llu reclaimed=%llu "
@@ -249,6 +253,7 @@ out:
     redeliver_free(app->redeliver);
     policy_source_free(app->policy);
     zones_free(app->zones);
+    protection_cache_free(app->protection);
     event_free(sigterm);
     event_free(sigint);
     event_base_free(app->base);

@@ -1,7 +1,9 @@
 /*
  * policy_source.c - up to four contents-API reads in parallel per evaluation (each served
- * from the per-process cache when fresh), then strict parsing and resolution into the
- * facts the gates read. A missing file (404) is normal and means "nothing configured".
+ * from the per-process cache when fresh), then the owning team's holiday calendars (paths
+ * through the contents API, URLs with a plain GET that carries no credentials), then strict
+ * parsing and resolution into the facts the gates read. A missing policy file (404) is
+ * normal and means "nothing configured"; a missing calendar is a configuration error.
  */
 #include "policy_source.h"
 
@@ -10,6 +12,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gh_client.h"
+#include "http_client.h"
 #include "ical.h"
 #include "jsonutil.h"
 #include "jwt.h"
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FILE_MAX (1024 * 1024)
 
@@ -40,16 +44,33 @@ struct cache_entry {
     int64_t gen;        /* the file's generation (store.h) when it was fetched */
 };
 
+/* A holiday calendar fetched by URL; kept across generations (it is not in Git). */
+struct cal_entry {
+    char *url;
+    char *text; /* the last calendar fetched, or NULL */
+    size_t len;
+    char *etag, *last_modified; /* validators of text, or NULL */
+    char *error;                /* the last failure when no copy could stand in */
+    struct calendar_copy st;
+};
+
 struct policy_source {
     struct app *app;
     struct cache_entry *entries;
     size_t n;
     size_t next_evict;
+    struct http_client *http; /* calendar URLs only: never sees a GitHub credential */
+    struct cal_entry *cals;
+    size_t ncals;
+    size_t next_cal_evict;
+    bool closing;
 };
 
 struct slot {
     char repo[256];
     char path[300];
+    char *url; /* a calendar named by URL (path unused), or NULL */
+    int line;  /* calendars: the owning team's line in the org file */
     bool wanted;
     int64_t gen; /* the current generation of this file */
     char *error; /* could not be used: becomes a configuration error */
@@ -98,18 +119,47 @@ struct policy_source *policy_source_new(struct app *app)
     struct policy_source *ps = xcalloc(1, sizeof(*ps));
     ps->app = app;
     ps->entries = xcalloc(POLICY_CACHE_FILES, sizeof(*ps->entries));
+    ps->cals = xcalloc(CALENDAR_CACHE_FILES, sizeof(*ps->cals));
+    struct http_client_options ho = {
+        .connect_timeout_ms = CALENDAR_TIMEOUT_MS,
+        .timeout_ms = CALENDAR_TIMEOUT_MS,
+        .max_body = CALENDAR_MAX_BYTES,
+        .max_redirects = CALENDAR_REDIRECTS,
+        .max_in_flight = 8,
+    };
+    struct fb_error err = {0};
+    if (app->base)
+        ps->http = http_client_new(app->base, &ho, &err);
+    if (ps->http == NULL)
+        log_warn("no http client for holiday calendar URLs error=%s",
+                 err.msg[0] ? err.msg : "no event loop");
     return ps;
+}
+
+static void cal_entry_clear(struct cal_entry *e)
+{
+    free(e->url);
+    free(e->text);
+    free(e->etag);
+    free(e->last_modified);
+    free(e->error);
+    memset(e, 0, sizeof(*e));
 }
 
 void policy_source_free(struct policy_source *ps)
 {
     if (ps == NULL)
         return;
+    ps->closing = true; /* calendar fetches still in flight fail their loads */
+    http_client_free(ps->http);
     for (size_t i = 0; i < ps->n; i++) {
         free(ps->entries[i].key);
         free(ps->entries[i].text);
     }
     free(ps->entries);
+    for (size_t i = 0; i < ps->ncals; i++)
+        cal_entry_clear(&ps->cals[i]);
+    free(ps->cals);
     free(ps);
 }
 
@@ -146,6 +196,223 @@ static void cache_put(struct policy_source *ps, const char *key, const char *tex
 static void slot_key(const struct slot *s, char *out, size_t cap)
 {
     snprintf(out, cap, "%s:%s", s->repo, s->path);
+}
+
+/* ---- holiday calendars named by URL ---------------------------------------------- */
+
+/* The authority of an http(s) URL (after "scheme://"): [start, *end). */
+static const char *url_authority(const char *url, size_t scheme_len, size_t *n)
+{
+    const char *a = url + scheme_len;
+    *n = strcspn(a, "/?#");
+    return a;
+}
+
+static bool url_has_userinfo(const char *url, size_t scheme_len)
+{
+    size_t n;
+    const char *a = url_authority(url, scheme_len, &n);
+    return memchr(a, '@', n) != NULL;
+}
+
+/* http://127.0.0.1[:port]/... or http://localhost[:port]/... */
+static bool is_loopback_http(const char *url)
+{
+    size_t n;
+    const char *a = url_authority(url, 7, &n);
+    size_t host = 0;
+    while (host < n && a[host] != ':')
+        host++;
+    if (host < n) { /* a port: one to five digits */
+        size_t digits = n - host - 1;
+        if (digits == 0 || digits > 5)
+            return false;
+        for (size_t i = host + 1; i < n; i++)
+            if (a[i] < '0' || a[i] > '9')
+                return false;
+    }
+    return (host == 9 && memcmp(a, "127.0.0.1", 9) == 0) ||
+           (host == 9 && strncasecmp(a, "localhost", 9) == 0);
+}
+
+enum calendar_source policy_calendar_source(const char *entry)
+{
+    if (strncmp(entry, "https://", 8) == 0)
+        return url_has_userinfo(entry, 8) ? CALENDAR_REFUSED : CALENDAR_URL;
+    if (strncmp(entry, "http://", 7) == 0)
+        return !url_has_userinfo(entry, 7) && is_loopback_http(entry) ? CALENDAR_URL
+                                                                      : CALENDAR_REFUSED;
+    return strstr(entry, "://") ? CALENDAR_REFUSED : CALENDAR_REPO_PATH;
+}
+
+enum calendar_step policy_calendar_step(const struct calendar_copy *c, int64_t now_ms)
+{
+    if (c->has_text && !c->has_error && now_ms - c->validated_at < POLICY_CACHE_MS)
+        return CALENDAR_USE_COPY;
+    if (c->failed_at != 0 && now_ms - c->failed_at < CALENDAR_RETRY_MS) {
+        if (c->has_error)
+            return CALENDAR_USE_ERROR;
+        if (c->has_text && now_ms - c->validated_at < CALENDAR_STALE_MS)
+            return CALENDAR_USE_COPY;
+    }
+    return CALENDAR_FETCH;
+}
+
+static bool is_unreachable(int err_code, int status)
+{
+    if (err_code != 0)
+        return err_code == FB_ERR_TRANSIENT || err_code == FB_ERR_TIMEOUT;
+    return status >= 500 || status == 408 || status == 429;
+}
+
+enum calendar_result policy_calendar_result(const struct calendar_copy *c, int err_code, int status,
+                                            int64_t now_ms)
+{
+    if (err_code == 0 && status >= 200 && status < 300)
+        return CALENDAR_TAKE_NEW;
+    if (err_code == 0 && status == 304)
+        return c->has_text ? CALENDAR_KEEP_COPY : CALENDAR_FAILED;
+    if (is_unreachable(err_code, status) && c->has_text &&
+        now_ms - c->validated_at < CALENDAR_STALE_MS)
+        return CALENDAR_KEEP_COPY;
+    return CALENDAR_FAILED;
+}
+
+/* The URL for messages and logs: a query or fragment (private calendar links carry their
+ * secret there) is shown as "?…". */
+static void url_shown(const char *url, char *out, size_t cap)
+{
+    size_t n = strcspn(url, "?#");
+    bool cut = url[n] != '\0';
+    if (snprintf(out, cap, "%.*s%s", (int)n, url, cut ? "?…" : "") >= (int)cap)
+        out[cap - 1] = '\0';
+}
+
+static struct cal_entry *cal_find(struct policy_source *ps, const char *url)
+{
+    for (size_t i = 0; i < ps->ncals; i++)
+        if (strcmp(ps->cals[i].url, url) == 0)
+            return &ps->cals[i];
+    return NULL;
+}
+
+static struct cal_entry *cal_get(struct policy_source *ps, const char *url)
+{
+    struct cal_entry *e = cal_find(ps, url);
+    if (e)
+        return e;
+    if (ps->ncals < CALENDAR_CACHE_FILES)
+        e = &ps->cals[ps->ncals++];
+    else /* full: replace round-robin */
+        e = &ps->cals[ps->next_cal_evict++ % CALENDAR_CACHE_FILES];
+    cal_entry_clear(e);
+    e->url = xstrdup(url);
+    return e;
+}
+
+/* A validator worth sending back: present, short, one line. */
+static char *validator(const struct http_response *r, const char *name)
+{
+    const char *v = http_response_header(r, name);
+    if (v == NULL || v[0] == '\0' || strlen(v) > 256 || strpbrk(v, "\r\n") != NULL)
+        return NULL;
+    return xstrdup(v);
+}
+
+static void slot_take(struct slot *sl, const char *text, size_t len)
+{
+    sl->text = xstrndup(text, len);
+    sl->len = len;
+}
+
+/* An answer (or none) for calendar slot sl: the copy to use, or a configuration error. */
+static void calendar_settle(struct policy_source *ps, struct slot *sl,
+                            const struct http_response *resp, const struct fb_error *err)
+{
+    int64_t now = time_real_ms();
+    struct cal_entry *e = cal_find(ps, sl->url);
+    struct calendar_copy none = {0};
+    int code = err ? err->code : 0, status = resp ? resp->status : 0;
+    char shown[300], failure[FB_ERROR_MSG_MAX + 32], msg[800];
+    url_shown(sl->url, shown, sizeof(shown));
+    if (code != 0)
+        snprintf(failure, sizeof(failure), "%s", err->msg);
+    else
+        snprintf(failure, sizeof(failure), "HTTP %d", status);
+    switch (policy_calendar_result(e ? &e->st : &none, code, status, now)) {
+    case CALENDAR_TAKE_NEW:
+        e = cal_get(ps, sl->url);
+        free(e->text);
+        free(e->etag);
+        free(e->last_modified);
+        free(e->error);
+        e->error = NULL;
+        e->len = resp->body.len;
+        e->text = xstrndup(buf_cstr(&resp->body), e->len);
+        e->etag = validator(resp, "ETag");
+        e->last_modified = validator(resp, "Last-Modified");
+        e->st = (struct calendar_copy){.has_text = true, .validated_at = now};
+        slot_take(sl, e->text, e->len);
+        return;
+    case CALENDAR_KEEP_COPY:
+        if (code == 0 && status == 304) {
+            e->st.validated_at = now;
+            e->st.failed_at = 0;
+            e->st.has_error = false;
+        } else {
+            char when[32];
+            time_format_rfc3339(e->st.validated_at, when, sizeof(when));
+            log_warn("holiday calendar unreachable, using the copy fetched at %s url=%s error=%s",
+                     when, shown, failure);
+            e->st.failed_at = now;
+        }
+        slot_take(sl, e->text, e->len);
+        return;
+    case CALENDAR_FAILED:
+        break;
+    }
+    if (e && e->st.has_text && is_unreachable(code, status)) {
+        char when[32];
+        time_format_rfc3339(e->st.validated_at, when, sizeof(when));
+        snprintf(msg, sizeof(msg),
+                 "holiday calendar %s could not be fetched (%s), and the copy fetched at %s is "
+                 "more than 24 h old",
+                 shown, failure, when);
+    } else {
+        snprintf(msg, sizeof(msg), "holiday calendar %s could not be fetched: %s", shown, failure);
+    }
+    log_warn("holiday calendar could not be used url=%s error=%s", shown, failure);
+    e = cal_get(ps, sl->url);
+    free(e->error);
+    e->error = xstrdup(msg);
+    e->st.has_error = true;
+    e->st.failed_at = now;
+    sl->error = xstrdup(msg);
+}
+
+/* ---- critical repositories ------------------------------------------------------- */
+
+bool policy_critical_fact(const struct cfg_org *org, const struct cfg_repo *repo,
+                          struct critical_fact *c)
+{
+    if (org == NULL || repo == NULL || repo->tier == NULL)
+        return false;
+    for (size_t i = 0; i < org->ncritical_tiers; i++) {
+        if (strcmp(org->critical_tiers[i], repo->tier) != 0)
+            continue;
+        *c = (struct critical_fact){
+            .tier = repo->tier,
+            .require_approval = org->critical_require_approval,
+            .approvals = -1,
+            .has_hours = org->critical_hours.set,
+            .start_min = org->critical_hours.start_min,
+            .end_min = org->critical_hours.end_min,
+            .after_lower_tiers = org->critical_after_lower_tiers,
+            .lower_tiers_open = -1,
+        };
+        return true;
+    }
+    return false;
 }
 
 /* ---- turning texts into a view -------------------------------------------------- */
@@ -190,7 +457,7 @@ static void slot_file(const struct slot *sl, char *out, size_t cap)
         out[cap - 1] = '\0';
 }
 
-static void config_error(struct policy_view *v, const char *file, const char *msg)
+static void config_error_at(struct policy_view *v, const char *file, int line, const char *msg)
 {
     if (v->errs.n >= CONFIG_ERRORS_MAX) {
         v->errs.dropped++;
@@ -198,8 +465,13 @@ static void config_error(struct policy_view *v, const char *file, const char *ms
     }
     struct config_error *e = &v->errs.items[v->errs.n++];
     copy_cut(e->file, sizeof(e->file), file);
-    e->line = 1;
+    e->line = line > 0 ? line : 1;
     copy_cut(e->msg, sizeof(e->msg), msg);
+}
+
+static void config_error(struct policy_view *v, const char *file, const char *msg)
+{
+    config_error_at(v, file, 1, msg);
 }
 
 static struct policy_view *build_view(struct load *ld)
@@ -237,8 +509,21 @@ static struct policy_view *build_view(struct load *ld)
     size_t ndays = 0;
     int64_t today = cal_floor_div(ld->now_ms / 1000, CAL_DAY_S);
     for (int i = S_COUNT; i < ld->nslots; i++) {
-        slot_file(&s[i], file, sizeof(file));
         struct fb_error err = {0};
+        if (s[i].url) { /* reported at the team in the org file */
+            char shown[300], msg[600];
+            slot_file(&s[S_ORG], file, sizeof(file));
+            url_shown(s[i].url, shown, sizeof(shown));
+            if (s[i].error) {
+                config_error_at(v, file, s[i].line, s[i].error);
+            } else if (ical_expand(s[i].text ? s[i].text : "", s[i].len, today - 2,
+                                   today + SCHEDULE_HORIZON_DAYS + 2, &days, &ndays, &err) != 0) {
+                snprintf(msg, sizeof(msg), "holiday calendar %s: %s", shown, err.msg);
+                config_error_at(v, file, s[i].line, msg);
+            }
+            continue;
+        }
+        slot_file(&s[i], file, sizeof(file));
         if (s[i].error)
             config_error(v, file, s[i].error);
         else if (s[i].text == NULL)
@@ -256,6 +541,9 @@ static struct policy_view *build_view(struct load *ld)
             config_error(v, ".github/fleetbot.yml", err.msg);
     }
     free(days);
+    if (v->has_org && v->has_repo)
+        v->has_critical = policy_critical_fact(&v->org, &v->repo, &v->critical);
+    v->lower_tier = !v->has_critical;
     if (v->has_org)
         add_freezes(v, v->org.freezes, v->org.nfreezes, "org-wide");
     if (v->has_repo)
@@ -314,6 +602,7 @@ void policy_view_facts(const struct policy_view *v, struct pr_facts *f)
     f->config_error = v->error_text;
     f->rates = v->rates;
     f->nrates = v->nrates;
+    f->critical = v->has_critical ? &v->critical : NULL;
 }
 
 void policy_view_free(struct policy_view *v)
@@ -336,7 +625,7 @@ void policy_view_free(struct policy_view *v)
 
 static void fetch_slots(struct load *ld, int from, int to);
 
-/* The owning team's holiday calendars (paths in the config repo) become slots. */
+/* The owning team's holiday calendars (paths in the config repo, URLs) become slots. */
 static int add_calendar_slots(struct load *ld)
 {
     struct slot *s = ld->slots;
@@ -355,15 +644,33 @@ static int add_calendar_slots(struct load *ld)
     const struct cfg_team *team = name ? cfg_org_team(&org, name) : NULL;
     int added = 0;
     for (size_t i = 0; team && i < team->ncalendars && added < CALENDARS_MAX; i++) {
+        const char *entry = team->calendars[i];
         struct slot *c = &s[S_COUNT + added++];
         memcpy(c->repo, s[S_ORG].repo, sizeof(c->repo)); /* same size, distinct slots */
         c->gen = s[S_ORG].gen;
-        snprintf(c->path, sizeof(c->path), "%s", team->calendars[i]);
-        if (strncmp(team->calendars[i], "https://", 8) == 0)
-            c->error = xstrdup("https:// calendars are not fetched yet; commit the .ics file "
-                               "to the config repository and name its path");
-        else
+        c->line = team->line;
+        char shown[300], msg[400];
+        switch (policy_calendar_source(entry)) {
+        case CALENDAR_URL:
+            c->url = xstrdup(entry);
             c->wanted = true;
+            break;
+        case CALENDAR_REFUSED:
+            c->url = xstrdup(entry);
+            url_shown(entry, shown, sizeof(shown));
+            snprintf(msg, sizeof(msg), "holiday calendar %s: %s", shown,
+                     url_has_userinfo(entry, strcspn(entry, ":") + 3)
+                         ? "calendar URLs must not carry a user name or password"
+                         : "calendar URLs must be https://");
+            c->error = xstrdup(msg);
+            break;
+        case CALENDAR_REPO_PATH:
+            if (snprintf(c->path, sizeof(c->path), "%s", entry) >= (int)sizeof(c->path))
+                c->error = xstrdup("holiday calendar path is too long");
+            else
+                c->wanted = true;
+            break;
+        }
     }
     ld->nslots = S_COUNT + added;
     cfg_org_free(&org);
@@ -393,8 +700,71 @@ static void load_step_done(struct load *ld)
     for (int i = 0; i < ld->nslots; i++) {
         free(ld->slots[i].text);
         free(ld->slots[i].error);
+        free(ld->slots[i].url);
     }
     free(ld);
+}
+
+static void on_calendar(const struct http_response *resp, const struct fb_error *err, void *priv)
+{
+    struct fetch *fx = priv;
+    struct load *ld = fx->load;
+    struct slot *s = &ld->slots[fx->slot];
+    free(fx);
+    if (ld->ps->closing) /* the evaluation must not go on to GitHub: the client is gone */
+        fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "fleetbot is shutting down");
+    else
+        calendar_settle(ld->ps, s, resp, err);
+    load_step_done(ld);
+}
+
+/* Calendar slot i: from the cache, or a plain GET (conditional when there is a copy). No
+ * Authorization header, ever: the URL is not GitHub's. */
+static void calendar_fetch(struct load *ld, int i)
+{
+    struct policy_source *ps = ld->ps;
+    struct slot *sl = &ld->slots[i];
+    struct cal_entry *e = cal_find(ps, sl->url);
+    struct calendar_copy none = {0};
+    switch (policy_calendar_step(e ? &e->st : &none, time_real_ms())) {
+    case CALENDAR_USE_COPY:
+        slot_take(sl, e->text, e->len);
+        return;
+    case CALENDAR_USE_ERROR:
+        sl->error = xstrdup(e->error);
+        return;
+    case CALENDAR_FETCH:
+        break;
+    }
+    struct fb_error err = {0};
+    if (ps->http == NULL) {
+        fb_error_set(&err, FB_ERR_INTERNAL, "fleetbot has no HTTP client for calendar URLs");
+        calendar_settle(ps, sl, NULL, &err);
+        return;
+    }
+    struct buf inm = BUF_INIT(512), ims = BUF_INIT(512);
+    const char *headers[4];
+    int nh = 0;
+    headers[nh++] = "Accept: text/calendar, */*;q=0.5";
+    if (e && e->st.has_text && e->etag && buf_appends(&inm, "If-None-Match: ") == 0 &&
+        buf_appends(&inm, e->etag) == 0)
+        headers[nh++] = buf_cstr(&inm);
+    if (e && e->st.has_text && e->last_modified && buf_appends(&ims, "If-Modified-Since: ") == 0 &&
+        buf_appends(&ims, e->last_modified) == 0)
+        headers[nh++] = buf_cstr(&ims);
+    headers[nh] = NULL;
+    struct http_request req = {.method = "GET", .url = sl->url, .headers = headers};
+    struct fetch *fx = xcalloc(1, sizeof(*fx));
+    fx->load = ld;
+    fx->slot = i;
+    ld->outstanding++;
+    if (http_request_start(ps->http, &req, on_calendar, fx, &err) != 0) {
+        free(fx);
+        ld->outstanding--;
+        calendar_settle(ps, sl, NULL, &err);
+    }
+    buf_free(&inm);
+    buf_free(&ims);
 }
 
 static void on_file(const struct gh_response *resp, const struct fb_error *err, void *priv)
@@ -445,6 +815,10 @@ static void fetch_slots(struct load *ld, int from, int to)
     for (int i = from; i < to; i++) {
         if (!s[i].wanted)
             continue;
+        if (s[i].url) {
+            calendar_fetch(ld, i);
+            continue;
+        }
         char key[600];
         slot_key(&s[i], key, sizeof(key));
         struct cache_entry *e = cache_find(ps, key);

@@ -45,9 +45,20 @@ static const char LUA_SCHEDULE_SHIFT[] =
     "  redis.call('ZADD', KEYS[2], 'LT', ARGV[1], job) n = n + 1 end "
     "return n";
 
-/* KEYS: merge record, merge stream, tracked set. ARGV: repo, pr, head, merge sha, shift,
- * merged_at, by, method. */
+/* KEYS: the shift's open set, its critical jobs. ARGV: job, due. */
+static const char LUA_SHIFT_PR_GONE[] =
+    "redis.call('SREM', KEYS[2], ARGV[1]) "
+    "if redis.call('SREM', KEYS[1], ARGV[1]) == 1 then "
+    "  for _, job in ipairs(redis.call('SMEMBERS', KEYS[2])) do "
+    "    redis.call('ZADD', 'fb:evalq', 'LT', ARGV[2], job) end end return 1";
+
+/* KEYS: merge record, merge stream, tracked set, the shift's open set and its critical
+ * jobs. ARGV: repo, pr, head, merge sha, shift, merged_at, by, method, due, job. */
 static const char LUA_RECORD_MERGE[] =
+    "if ARGV[5] ~= '' then redis.call('SREM', KEYS[5], ARGV[10]) "
+    "  if redis.call('SREM', KEYS[4], ARGV[10]) == 1 then "
+    "    for _, job in ipairs(redis.call('SMEMBERS', KEYS[5])) do "
+    "      redis.call('ZADD', 'fb:evalq', 'LT', ARGV[9], job) end end end "
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
     "redis.call('HSET', KEYS[1], 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
     "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], "
@@ -59,17 +70,28 @@ static const char LUA_RECORD_MERGE[] =
 int store_merge_argv(const struct store_merge *m, char *keybufs, const char **argv, size_t *lens)
 {
     char *mkey = keybufs, *tracked = keybufs + STORE_JOB_MAX, *nums = keybufs + 2 * STORE_JOB_MAX;
+    char *open = keybufs + 3 * STORE_JOB_MAX, *critical = keybufs + 4 * STORE_JOB_MAX;
+    char *job = keybufs + 5 * STORE_JOB_MAX;
+    if (store_job_format(job, STORE_JOB_MAX, m->installation, m->repo, m->number) != 0)
+        return FB_ERR_TOO_LARGE;
+    int nl = snprintf(open, STORE_JOB_MAX, STORE_SHIFT_OPEN_PREFIX "%s", m->shift ? m->shift : "");
+    int nc = snprintf(critical, STORE_JOB_MAX, STORE_SHIFT_CRITICAL_PREFIX "%s",
+                      m->shift ? m->shift : "");
+    if (nl < 0 || nl >= STORE_JOB_MAX || nc < 0 || nc >= STORE_JOB_MAX)
+        return FB_ERR_TOO_LARGE;
     if (store_key_merge(mkey, STORE_JOB_MAX, m->repo, m->number) != 0)
         return FB_ERR_TOO_LARGE;
     int n = snprintf(tracked, STORE_JOB_MAX, "fb:tracked:%s", m->repo);
     if (n < 0 || n >= STORE_JOB_MAX)
         return FB_ERR_TOO_LARGE;
-    char *num = nums, *at = nums + 32;
+    char *num = nums, *at = nums + 32, *due = nums + 64;
     snprintf(num, 32, "%lld", (long long)m->number);
     snprintf(at, 32, "%lld", (long long)m->merged_at);
+    snprintf(due, 32, "%lld", (long long)m->due_ms);
     const char *v[STORE_MERGE_ARGC] = {
-        "EVAL", LUA_RECORD_MERGE, "3",          mkey,     KEY_MERGES, tracked, m->repo,
-        num,    m->head_sha,      m->merge_sha, m->shift, at,         m->by,   m->method};
+        "EVAL",   LUA_RECORD_MERGE, "5", mkey,        KEY_MERGES,   tracked,  open,
+        critical, m->repo,          num, m->head_sha, m->merge_sha, m->shift, at,
+        m->by,    m->method,        due, job};
     for (int i = 0; i < STORE_MERGE_ARGC; i++) {
         argv[i] = v[i] ? v[i] : "";
         lens[i] = strlen(argv[i]);
@@ -79,7 +101,7 @@ int store_merge_argv(const struct store_merge *m, char *keybufs, const char **ar
 
 void store_record_merge(struct redis_batch *b, const struct store_merge *m)
 {
-    char keybufs[3 * STORE_JOB_MAX];
+    char keybufs[STORE_MERGE_KEYBUFS];
     const char *argv[STORE_MERGE_ARGC];
     size_t lens[STORE_MERGE_ARGC];
     if (store_merge_argv(m, keybufs, argv, lens) == 0)
@@ -172,6 +194,21 @@ void store_schedule_shift(struct redis_batch *b, const char *shift, int64_t due_
 {
     redis_batch_cmd(b, "EVAL %s 2 " STORE_SHIFT_PRS_PREFIX "%s " KEY_EVALQ " %lld",
                     LUA_SCHEDULE_SHIFT, shift, (long long)due_ms);
+}
+
+void store_shift_pr_open(struct redis_batch *b, const char *shift, int64_t installation,
+                         const char *repo, int64_t number, bool open, int64_t due_ms)
+{
+    char job[STORE_JOB_MAX];
+    if (shift == NULL || shift[0] == '\0' ||
+        store_job_format(job, sizeof(job), installation, repo, number) != 0)
+        return;
+    if (open)
+        redis_batch_cmd(b, "SADD " STORE_SHIFT_OPEN_PREFIX "%s %s", shift, job);
+    else
+        redis_batch_cmd(
+            b, "EVAL %s 2 " STORE_SHIFT_OPEN_PREFIX "%s " STORE_SHIFT_CRITICAL_PREFIX "%s %s %lld",
+            LUA_SHIFT_PR_GONE, shift, shift, job, (long long)due_ms);
 }
 
 void store_schedule_if_tracked(struct redis_batch *b, int64_t installation, const char *repo,

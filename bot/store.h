@@ -34,6 +34,13 @@
 #define KEY_COMMAND_LOG "fb:commands:log"
 /* + "<owner/repo>@<sha>": policy files a push changed (SET), for the config check job */
 #define STORE_CFGCHECK_PREFIX "fb:cfgcheck:"
+/* + "<owner/repo>": generation of the repo's branch protection and rulesets (counter) */
+#define STORE_PROTECTION_GEN_PREFIX "fb:protection:gen:"
+/* + "<shift>": evaluation jobs of the shift's open tagged PRs (SET); those not also in
+ * STORE_SHIFT_CRITICAL_PREFIX are the ones in lower tiers that critical repos wait for */
+#define STORE_SHIFT_OPEN_PREFIX "fb:shift:open:"
+/* + "<shift>": evaluation jobs of the shift's PRs in critical repos, woken by lower merges */
+#define STORE_SHIFT_CRITICAL_PREFIX "fb:shift:critical:"
 /* + "<installation>": repos that have had tracked PRs (SET), to wake them on org changes */
 #define STORE_TRACKED_REPOS_PREFIX "fb:tracked:repos:"
 #define STORE_JOB_MAX              512
@@ -63,6 +70,11 @@ void store_schedule_installation(struct redis_batch *b, int64_t installation, in
 /* Schedule every tracked PR of a shift (it was resumed). */
 void store_schedule_shift(struct redis_batch *b, const char *shift, int64_t due_ms);
 
+/* A tagged PR of the shift is open (open) or gone (closed, untagged); when one goes, the
+ * shift's critical PRs that may wait for it look again at due_ms. */
+void store_shift_pr_open(struct redis_batch *b, const char *shift, int64_t installation,
+                         const char *repo, int64_t number, bool open, int64_t due_ms);
+
 void store_installation_upsert(struct redis_batch *b, int64_t installation, const char *account,
                                const char *target_type, bool suspended);
 void store_installation_delete(struct redis_batch *b, int64_t installation);
@@ -75,18 +87,23 @@ struct store_merge {
     int64_t number;
     const char *head_sha;
     const char *merge_sha;
-    const char *shift;  /* from the fleetbot/shift:<name> label, "" if none */
-    int64_t merged_at;  /* ms */
-    const char *by;     /* "fleetbot" or "human" */
-    const char *method; /* merge|squash|rebase, "" when a person merged */
+    const char *shift;    /* from the fleetbot/shift:<name> label, "" if none */
+    int64_t merged_at;    /* ms */
+    const char *by;       /* "fleetbot" or "human" */
+    const char *method;   /* merge|squash|rebase, "" when a person merged */
+    int64_t installation; /* for the PR's job id */
+    int64_t due_ms;       /* when the shift's critical PRs look again */
 };
 
 /* Records a merge once, whoever sees it first (the merging evaluation, or the
  * pull_request.closed event if that process died before recording): fb:merge:<repo>#<n>,
  * an entry in KEY_MERGES, and the PR no longer tracked. Appends the command to b, or,
  * with b NULL, fills argv/lens (STORE_MERGE_ARGC entries, pointing into m and keybufs,
- * which must hold 3 * STORE_JOB_MAX bytes) for the caller to send. */
-#define STORE_MERGE_ARGC 14
+ * which must hold STORE_MERGE_KEYBUFS bytes) for the caller to send. A merge of a shift's
+ * PR also takes it out of the shift's open PRs and wakes the shift's critical PRs at
+ * due_ms. */
+#define STORE_MERGE_KEYBUFS (6 * STORE_JOB_MAX)
+#define STORE_MERGE_ARGC    18
 int store_merge_argv(const struct store_merge *m, char *keybufs, const char **argv, size_t *lens);
 void store_record_merge(struct redis_batch *b, const struct store_merge *m);
 

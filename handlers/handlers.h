@@ -48,6 +48,8 @@ int handle_check_suite(struct handler_ctx *ctx, struct fb_error *err);
 int handle_status(struct handler_ctx *ctx, struct fb_error *err);
 int handle_push(struct handler_ctx *ctx, struct fb_error *err);
 int handle_issue_comment(struct handler_ctx *ctx, struct fb_error *err);
+int handle_protection_changed(struct handler_ctx *ctx, struct fb_error *err);
+int handle_pull_request_review(struct handler_ctx *ctx, struct fb_error *err);
 int handle_installation(struct handler_ctx *ctx, struct fb_error *err);
 int handle_installation_repositories(struct handler_ctx *ctx, struct fb_error *err);
 

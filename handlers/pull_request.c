@@ -59,6 +59,8 @@ static void record_merge(struct handler_ctx *ctx, json_t *pr, int64_t number, co
         .merged_at = at,
         .by = ours ? "fleetbot" : "human",
         .method = ours ? ctx->settings->merge_method : "",
+        .installation = ctx->installation,
+        .due_ms = ctx->due_ms,
     };
     store_record_merge(ctx->batch, &m);
 }
@@ -83,8 +85,21 @@ int handle_pull_request(struct handler_ctx *ctx, struct fb_error *err)
      * except through a fresh evaluation, so every action of a tracked PR re-evaluates. */
     store_pr_seen(ctx->batch, ctx->installation, ctx->repo, number, head_sha, tagged && !closed,
                   ctx->due_ms);
-    if (closed && json_is_true(json_path(pr, "merged")))
+    bool merged = json_is_true(json_path(pr, "merged"));
+    if (closed && merged)
         record_merge(ctx, pr, number, head_sha, tagged);
+    char shift[128] = "";
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_path(pr, "labels"), i, l)
+    {
+        if (store_shift_from_label(json_path_str(l, "name"), shift, sizeof(shift)))
+            break;
+    }
+    /* the shift's open PRs: critical repos of the shift wait for those in lower tiers */
+    if (shift[0] && !(closed && merged)) /* a merge leaves the set when it is recorded */
+        store_shift_pr_open(ctx->batch, shift, ctx->installation, ctx->repo, number,
+                            tagged && !closed, ctx->due_ms);
     if (closed) {
         char job[STORE_JOB_MAX];
         if (store_job_format(job, sizeof(job), ctx->installation, ctx->repo, number) == 0)

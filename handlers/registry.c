@@ -11,6 +11,9 @@
 static const struct handler handler_table[] = {
     {"pull_request", handle_pull_request},
     {"issue_comment", handle_issue_comment},
+    {"pull_request_review", handle_pull_request_review},
+    {"branch_protection_rule", handle_protection_changed},
+    {"repository_ruleset", handle_protection_changed},
     {"check_run", handle_check_run},
     {"check_suite", handle_check_suite},
     {"status", handle_status},

@@ -94,7 +94,8 @@ struct critical_fact {
     bool has_hours;         /* a narrower daily window, in the owning team's zone */
     int start_min, end_min; /* as in schedule.h */
     bool after_lower_tiers;
-    int64_t lower_tiers_open; /* unmerged PRs of the same shift in non-critical repos; -1 = unknown */
+    int64_t
+        lower_tiers_open; /* unmerged PRs of the same shift in non-critical repos; -1 = unknown */
 };
 
 struct freeze_fact {

@@ -17,7 +17,8 @@ static const struct gate gate_table[] = {
     {"critical", gate_critical, true},
     {"rate-limit", gate_rate_limit, false},
     {"required-checks", gate_required_checks, true},
-    {"mergeable", gate_mergeable, true},
+    {"mergeable", gate_mergeable,
+     false}, /* from the PR itself: null or a conflict costs no check reads */
 };
 
 const struct gate *gates_all(size_t *count)

@@ -153,7 +153,8 @@ def test_holiday_from_a_calendar_in_the_config_repo():
     assert "Wed 2026-11-25 09:00 UTC" in d["reason"], d
     m = repo("holi/far", inst, "team: remote\n")
     green(F, "holi/far", m)
-    d = F.wait_decision("holi/far", m, "blocked", contains="https:// calendars are not fetched yet")
+    # an https calendar that cannot be fetched (no DNS here) is a visible configuration error
+    d = F.wait_decision("holi/far", m, "blocked", contains="holiday calendar https://example.com/h.ics could not be fetched")
     F.settle()
     assert not F.merges_of("holi/app", n) and not F.merges_of("holi/far", m)
 

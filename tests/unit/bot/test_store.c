@@ -67,19 +67,25 @@ TEST(merge_argv)
                             .shift = "s",
                             .merged_at = 1700000000000,
                             .by = "human",
-                            .method = ""};
-    char keys[3 * STORE_JOB_MAX];
+                            .method = "",
+                            .due_ms = 1700000000500};
+    char keys[STORE_MERGE_KEYBUFS];
     const char *argv[STORE_MERGE_ARGC];
     size_t lens[STORE_MERGE_ARGC];
     CHECK_INT_EQ(store_merge_argv(&m, keys, argv, lens), 0);
     CHECK_STR_EQ(argv[0], "EVAL");
     CHECK_STR_EQ(argv[3], "fb:merge:acme/api#7");
     CHECK_STR_EQ(argv[4], "fb:merges");
+    CHECK_STR_EQ(argv[2], "5");
     CHECK_STR_EQ(argv[5], "fb:tracked:acme/api");
-    CHECK_STR_EQ(argv[7], "7");
-    CHECK_STR_EQ(argv[9], ""); /* unknown merge sha */
-    CHECK_STR_EQ(argv[11], "1700000000000");
-    CHECK_INT_EQ((long long)lens[12], 5);
+    CHECK_STR_EQ(argv[6], "fb:shift:open:s");
+    CHECK_STR_EQ(argv[7], "fb:shift:critical:s");
+    CHECK_STR_EQ(argv[9], "7");
+    CHECK_STR_EQ(argv[11], ""); /* unknown merge sha */
+    CHECK_STR_EQ(argv[13], "1700000000000");
+    CHECK_INT_EQ((long long)lens[14], 5); /* "human" */
+    CHECK_STR_EQ(argv[16], "1700000000500");
+    CHECK_STR_EQ(argv[17], "0|acme/api|7"); /* the PR's job, to leave the shift's open set */
     char big[STORE_JOB_MAX + 8];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
