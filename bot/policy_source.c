@@ -64,6 +64,7 @@ struct policy_source {
     size_t ncals;
     size_t next_cal_evict;
     bool closing;
+    struct fetch *flights; /* contents reads in flight */
 };
 
 struct slot {
@@ -93,9 +94,21 @@ struct load {
     struct fb_error err;
 };
 
-struct fetch {
+/* One contents-API read in flight, shared by every load that wants the same file at the
+ * same generation meanwhile: at 09:00 on a Monday a thousand PRs waking at once read the
+ * org's fleetbot.yml once, not a thousand times. */
+#define FLIGHT_WAITERS_MAX 4096
+struct waiter {
     struct load *load;
     int slot;
+};
+struct fetch {
+    struct fetch *next; /* in policy_source.flights */
+    struct policy_source *ps;
+    char key[600];
+    int64_t gen;
+    struct waiter *waiters;
+    size_t n, cap;
 };
 
 int policy_base64_decode(const char *in, size_t n, struct buf *out)
@@ -707,10 +720,10 @@ static void load_step_done(struct load *ld)
 
 static void on_calendar(const struct http_response *resp, const struct fb_error *err, void *priv)
 {
-    struct fetch *fx = priv;
-    struct load *ld = fx->load;
-    struct slot *s = &ld->slots[fx->slot];
-    free(fx);
+    struct waiter *w = priv;
+    struct load *ld = w->load;
+    struct slot *s = &ld->slots[w->slot];
+    free(w);
     if (ld->ps->closing) /* the evaluation must not go on to GitHub: the client is gone */
         fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "fleetbot is shutting down");
     else
@@ -754,12 +767,12 @@ static void calendar_fetch(struct load *ld, int i)
         headers[nh++] = buf_cstr(&ims);
     headers[nh] = NULL;
     struct http_request req = {.method = "GET", .url = sl->url, .headers = headers};
-    struct fetch *fx = xcalloc(1, sizeof(*fx));
-    fx->load = ld;
-    fx->slot = i;
+    struct waiter *w = xcalloc(1, sizeof(*w));
+    w->load = ld;
+    w->slot = i;
     ld->outstanding++;
-    if (http_request_start(ps->http, &req, on_calendar, fx, &err) != 0) {
-        free(fx);
+    if (http_request_start(ps->http, &req, on_calendar, w, &err) != 0) {
+        free(w);
         ld->outstanding--;
         calendar_settle(ps, sl, NULL, &err);
     }
@@ -767,16 +780,12 @@ static void calendar_fetch(struct load *ld, int i)
     buf_free(&ims);
 }
 
-static void on_file(const struct gh_response *resp, const struct fb_error *err, void *priv)
+/* One waiter's share of a finished read: the text, or why it cannot be used. */
+static void apply_file(struct load *ld, struct slot *s, const char *text, size_t len,
+                       const struct fb_error *err)
 {
-    struct fetch *fx = priv;
-    struct load *ld = fx->load;
-    struct slot *s = &ld->slots[fx->slot];
-    free(fx);
-    char key[600];
-    slot_key(s, key, sizeof(key));
     if (err->code == FB_ERR_NOT_FOUND) {
-        cache_put(ld->ps, key, NULL, 0, s->gen);
+        /* the file does not exist: nothing configured there */
     } else if (err->code == FB_ERR_DENIED) {
         /* the App cannot read it (not installed on the config repo, or no contents
          * permission): a configuration problem for an admin, not a retry */
@@ -789,20 +798,62 @@ static void on_file(const struct gh_response *resp, const struct fb_error *err, 
     } else if (err->code != 0) {
         fb_error_set(&ld->err, err->code, "reading %s/%s: %s", s->repo, s->path, err->msg);
         ld->err.retry_at_ms = err->retry_at_ms;
+    } else if (text == NULL) {
+        /* a directory, a symlink or an oversized file: report it where it is fixed */
+        s->error = xstrdup("not a readable file (a directory, a link, or over 1 MiB)");
     } else {
-        const char *content = json_path_str(resp->json, "content");
-        struct buf text = BUF_INIT(FILE_MAX);
-        if (content == NULL || policy_base64_decode(content, strlen(content), &text) != 0) {
-            /* a directory, a symlink or an oversized file: report it where it is fixed */
-            s->error = xstrdup("not a readable file (a directory, a link, or over 1 MiB)");
-        } else {
-            s->text = xstrndup(text.data ? text.data : "", text.len);
-            s->len = text.len;
-            cache_put(ld->ps, key, s->text, s->len, s->gen);
-        }
-        buf_free(&text);
+        s->text = xstrndup(text, len);
+        s->len = len;
     }
-    load_step_done(ld);
+}
+
+static void on_file(const struct gh_response *resp, const struct fb_error *err, void *priv)
+{
+    struct fetch *fx = priv;
+    struct policy_source *ps = fx->ps;
+    for (struct fetch **pp = &ps->flights; *pp; pp = &(*pp)->next) { /* no longer joinable */
+        if (*pp == fx) {
+            *pp = fx->next;
+            break;
+        }
+    }
+    struct buf text = BUF_INIT(FILE_MAX);
+    bool readable = false;
+    if (err->code == 0) {
+        const char *content = json_path_str(resp->json, "content");
+        readable = content && policy_base64_decode(content, strlen(content), &text) == 0;
+        if (readable)
+            cache_put(ps, fx->key, text.data ? text.data : "", text.len, fx->gen);
+    } else if (err->code == FB_ERR_NOT_FOUND) {
+        cache_put(ps, fx->key, NULL, 0, fx->gen);
+    }
+    for (size_t i = 0; i < fx->n; i++) {
+        struct load *ld = fx->waiters[i].load;
+        apply_file(ld, &ld->slots[fx->waiters[i].slot],
+                   readable ? (text.data ? text.data : "") : NULL, text.len, err);
+        load_step_done(ld);
+    }
+    buf_free(&text);
+    free(fx->waiters);
+    free(fx);
+}
+
+static void flight_join(struct fetch *fx, struct load *ld, int slot)
+{
+    if (fx->n == fx->cap) {
+        fx->cap = fx->cap ? fx->cap * 2 : 4;
+        fx->waiters = xrealloc(fx->waiters, fx->cap * sizeof(*fx->waiters));
+    }
+    fx->waiters[fx->n++] = (struct waiter){ld, slot};
+    ld->outstanding++;
+}
+
+static struct fetch *flight_find(struct policy_source *ps, const char *key, int64_t gen)
+{
+    for (struct fetch *f = ps->flights; f; f = f->next)
+        if (f->gen == gen && f->n < FLIGHT_WAITERS_MAX && strcmp(f->key, key) == 0)
+            return f;
+    return NULL;
 }
 
 /* Fetches slots [from, to) that are wanted and not fresh in the cache. */
@@ -829,19 +880,27 @@ static void fetch_slots(struct load *ld, int from, int to)
             }
             continue;
         }
+        struct fetch *fx = flight_find(ps, key, s[i].gen);
+        if (fx) { /* someone is reading it right now: share that answer */
+            flight_join(fx, ld, i);
+            continue;
+        }
         char path[700];
         snprintf(path, sizeof(path), "/repos/%s/contents/%s", s[i].repo, s[i].path);
         struct gh_request req = {
             .method = "GET", .path = path, .installation_id = ld->installation, .use_etag = true};
-        struct fetch *fx = xcalloc(1, sizeof(*fx));
-        fx->load = ld;
-        fx->slot = i;
-        ld->outstanding++;
+        fx = xcalloc(1, sizeof(*fx));
+        fx->ps = ps;
+        snprintf(fx->key, sizeof(fx->key), "%s", key);
+        fx->gen = s[i].gen;
         if (gh_request_send(ps->app->gh, &req, on_file, fx) != 0) {
             free(fx);
-            ld->outstanding--;
             fb_error_set(&ld->err, FB_ERR_UNAVAILABLE, "github client refused the request");
+            continue;
         }
+        fx->next = ps->flights;
+        ps->flights = fx;
+        flight_join(fx, ld, i);
     }
     load_step_done(ld);
 }

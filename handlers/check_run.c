@@ -1,7 +1,10 @@
 /*
  * check_run.c - a check finished on some commit: evaluate the tracked PRs whose head it
  * is. pull_requests[] is only a hint (empty for forks, possibly stale), so the sha index
- * is asked as well; scheduling twice is harmless (the earlier due time wins).
+ * is asked as well; scheduling twice is harmless (the earlier due time wins). A run that
+ * passed is usually followed by more of its suite: its evaluation waits CHECK_RUN_GRACE_MS
+ * for the suite's `check_suite.completed`, which evaluates at once and so comes first; a
+ * run that failed is looked at at once.
  */
 #include "handlers.h"
 
@@ -11,7 +14,18 @@
 
 #include <string.h>
 
+#define CHECK_RUN_GRACE_MS 30000
+
+static int schedule_commit_at(struct handler_ctx *ctx, json_t *obj, int64_t due,
+                              struct fb_error *err);
+
 int handler_schedule_commit(struct handler_ctx *ctx, json_t *obj, struct fb_error *err)
+{
+    return schedule_commit_at(ctx, obj, ctx->due_ms, err);
+}
+
+static int schedule_commit_at(struct handler_ctx *ctx, json_t *obj, int64_t due,
+                              struct fb_error *err)
 {
     const char *sha = json_path_str(obj, "head_sha");
     if (sha == NULL || strlen(sha) < 7 || strlen(sha) > 64)
@@ -22,9 +36,9 @@ int handler_schedule_commit(struct handler_ctx *ctx, json_t *obj, struct fb_erro
     {
         int64_t n = json_path_int(pr, "number", 0);
         if (n > 0)
-            store_schedule_if_tracked(ctx->batch, ctx->installation, ctx->repo, n, ctx->due_ms);
+            store_schedule_if_tracked(ctx->batch, ctx->installation, ctx->repo, n, due);
     }
-    store_schedule_by_sha(ctx->batch, ctx->installation, ctx->repo, sha, ctx->due_ms);
+    store_schedule_by_sha(ctx->batch, ctx->installation, ctx->repo, sha, due);
     return 0;
 }
 
@@ -40,5 +54,9 @@ int handle_check_run(struct handler_ctx *ctx, struct fb_error *err)
     /* created/in-progress runs only keep a required check pending, which it already is */
     if (strcmp(action, "completed") != 0)
         return HANDLER_NOT_MINE;
-    return handler_schedule_commit(ctx, run, err);
+    const char *c = json_path_str(run, "conclusion");
+    bool passed =
+        c && (strcmp(c, "success") == 0 || strcmp(c, "neutral") == 0 || strcmp(c, "skipped") == 0);
+    int64_t due = passed ? ctx->now_ms + CHECK_RUN_GRACE_MS : ctx->due_ms;
+    return schedule_commit_at(ctx, run, due > ctx->due_ms ? due : ctx->due_ms, err);
 }

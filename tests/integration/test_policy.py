@@ -159,6 +159,27 @@ def test_holiday_from_a_calendar_in_the_config_repo():
     assert not F.merges_of("holi/app", n) and not F.merges_of("holi/far", m)
 
 
+def test_many_prs_waking_together_read_the_org_file_once():
+    """While one read of the org's fleetbot.yml is in flight (delayed 1.5 s), the other
+    evaluations that need it share that answer instead of sending their own."""
+    inst = F.sim.add_installation(account="burst")
+    F.sim.add_repo("burst/.github", installation=inst, default_branch="main")
+    F.sim.set_file("burst/.github", "fleetbot.yml", "defaults:\n  team: core\nteams:\n  core:\n"
+                   "    timezone: UTC\n")
+    F.sim.delay_next("GET", r"^/repos/burst/\.github/contents/fleetbot\.yml$", 1.5)
+    prs = []
+    for i in range(6):
+        name = "burst/r%d" % i
+        green_repo(F, name, installation=inst)
+        prs.append((name, F.sim.open_pr(name, labels=[AUTOMERGE])))
+    for name, n in prs:
+        green(F, name, n)
+    for name, n in prs:
+        F.wait_merged(name, n)
+    reads = F.sim.calls("GET", r"^/repos/burst/\.github/contents/fleetbot\.yml$")
+    assert len(reads) == 1, reads
+
+
 if __name__ == "__main__":
     with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
         INST = setup_org()

@@ -239,6 +239,43 @@ TEST(check_run_of_a_fork_finds_its_pr_by_sha)
     CHECK_INT_EQ(redis_fixture_int(&fx, "ZCARD fb:evalq"), 0);
 }
 
+/* A passing run waits for its suite's completion (30 s at most); a failing one does not. */
+TEST(check_run_success_waits_for_the_suite_failure_does_not)
+{
+    flush();
+    struct fb_error err;
+    CHECK_INT_EQ(run_handler("pull_request", PR_OPENED, &err), 0);
+    redis_fixture_int(&fx, "DEL fb:evalq");
+    CHECK_INT_EQ(
+        run_handler("check_run",
+                    "{\"action\":\"completed\",\"installation\":{\"id\":7},"
+                    "\"repository\":{\"full_name\":\"acme/api\"},"
+                    "\"check_run\":{\"head_sha\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+                    "\"conclusion\":\"success\",\"pull_requests\":[]}}",
+                    &err),
+        0);
+    CHECK_INT_EQ(evalq_score("7|acme/api|12"), 1000000 + 30000);
+    CHECK_INT_EQ(
+        run_handler("check_suite",
+                    "{\"action\":\"completed\",\"installation\":{\"id\":7},"
+                    "\"repository\":{\"full_name\":\"acme/api\"},"
+                    "\"check_suite\":{\"head_sha\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+                    "\"conclusion\":\"success\",\"pull_requests\":[]}}",
+                    &err),
+        0);
+    CHECK_INT_EQ(evalq_score("7|acme/api|12"), 1000500); /* the suite: at once */
+    redis_fixture_int(&fx, "DEL fb:evalq");
+    CHECK_INT_EQ(
+        run_handler("check_run",
+                    "{\"action\":\"completed\",\"installation\":{\"id\":7},"
+                    "\"repository\":{\"full_name\":\"acme/api\"},"
+                    "\"check_run\":{\"head_sha\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+                    "\"conclusion\":\"failure\",\"pull_requests\":[]}}",
+                    &err),
+        0);
+    CHECK_INT_EQ(evalq_score("7|acme/api|12"), 1000500);
+}
+
 TEST(status_schedules_by_sha)
 {
     flush();
