@@ -70,6 +70,7 @@ struct evaluation {
     char comment_opt_out_expires[16];
     int64_t protection_gen; /* fb:protection:gen:<repo> */
     bool protection_cached; /* branch and rules came from the per-process cache */
+    bool status_asked;      /* the combined status was requested (only when needed) */
     struct pause_fact paused;
     char paused_by[128], paused_reason[320];
     json_t *pr;
@@ -475,6 +476,10 @@ static void decide(struct evaluation *ev)
     eval_finish(ev, next);
 }
 
+static void on_fetched(struct evaluation *ev, int slot, const struct gh_response *resp,
+                       const struct fb_error *err);
+static void on_status(const struct gh_response *resp, const struct fb_error *err, void *priv);
+
 /* One of the parallel fetches (or the guard held while sending them) finished. */
 static void fetch_step_done(struct evaluation *ev)
 {
@@ -482,6 +487,23 @@ static void fetch_step_done(struct evaluation *ev)
         return;
     if (ev->fetch_err.code != 0) {
         eval_fail(ev, "checks", &ev->fetch_err);
+        return;
+    }
+    if (!ev->status_asked &&
+        facts_statuses_needed(ev->fetched[F_BRANCH], ev->fetched[F_RULES], ev->fetched[F_RUNS])) {
+        /* a required check without a check run may be a commit status: read them too */
+        ev->status_asked = true;
+        char path[700];
+        snprintf(path, sizeof(path), "/repos/%s/commits/%s/status?per_page=100", ev->repo,
+                 ev->facts.head_sha);
+        struct gh_request req = {
+            .method = "GET", .path = path, .installation_id = ev->installation, .use_etag = true};
+        ev->outstanding = 1;
+        if (gh_request_send(ev->app->gh, &req, on_status, ev) != 0) {
+            struct fb_error e = {0};
+            fb_error_set(&e, FB_ERR_UNAVAILABLE, "github client refused the request");
+            on_fetched(ev, F_STATUS, NULL, &e);
+        }
         return;
     }
     if (!ev->protection_cached)
@@ -580,7 +602,7 @@ static void fetch_checks(struct evaluation *ev)
                                           .max_pages = 10,
                                           .use_etag = true};
     gh_done_fn cbs[F_COUNT] = {on_runs, on_status, on_branch, on_rules, on_reviews};
-    bool want[F_COUNT] = {true, true, true, true, false};
+    bool want[F_COUNT] = {true, false, true, true, false}; /* statuses: see fetch_step_done */
     const struct critical_fact *c = ev->facts.critical;
     want[F_REVIEWS] = c && c->require_approval; /* only critical repos need their reviews */
     ev->protection_cached =

@@ -176,6 +176,25 @@ void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *bra
     f->checks_loaded = true;
 }
 
+bool facts_statuses_needed(json_t *branch, json_t *rules, json_t *check_runs)
+{
+    struct pr_facts f = {0};
+    struct facts_storage st = {0};
+    facts_from_checks(&f, &st, branch, rules, check_runs, NULL);
+    bool needed = false;
+    for (size_t i = 0; i < f.nrequired && !needed; i++) {
+        const struct required_check *rq = &f.required[i];
+        bool has_run = false;
+        for (size_t k = 0; k < f.nchecks && !has_run; k++)
+            has_run = f.checks[k].kind == CHECK_KIND_RUN &&
+                      strcmp(f.checks[k].name, rq->name) == 0 &&
+                      (rq->app_id == 0 || rq->app_id == f.checks[k].app_id);
+        needed = !has_run;
+    }
+    facts_storage_free(&st);
+    return needed;
+}
+
 void facts_storage_free(struct facts_storage *st)
 {
     free(st->labels);

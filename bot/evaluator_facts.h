@@ -24,6 +24,12 @@ void facts_from_checks(struct pr_facts *f, struct facts_storage *st, json_t *bra
                        json_t *check_runs, json_t *combined_status);
 void facts_storage_free(struct facts_storage *st);
 
+/* Does deciding need the commit statuses too? Only when some required check has no
+ * check run of its name (and app, when pinned) on the head: then a status may be what
+ * satisfies it. When every required check has a run, a status of the same name could
+ * only make GitHub refuse the merge, which the merge call handles. */
+bool facts_statuses_needed(json_t *branch, json_t *rules, json_t *check_runs);
+
 /* Approving reviews of head_sha in a PR's reviews list (GET .../pulls/{n}/reviews, oldest
  * first): each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review counts,
  * and only an APPROVED one whose commit_id is the head. */

@@ -132,3 +132,34 @@ TEST(wrong_types_are_tolerated)
     facts_storage_free(&st);
     json_decref(junk);
 }
+
+/* Statuses are read only when a required check has no check run on the head. */
+TEST(statuses_needed_only_for_required_checks_without_runs)
+{
+    json_t *branch = parse("{\"protected\":true,\"protection\":{\"required_status_checks\":{"
+                           "\"contexts\":[\"build\"],\"checks\":[{\"context\":\"build\","
+                           "\"app_id\":null}]}}}");
+    json_t *rules = parse("[{\"type\":\"required_status_checks\",\"parameters\":{"
+                          "\"required_status_checks\":[{\"context\":\"test\","
+                          "\"integration_id\":15368}]}}]");
+    json_t *both =
+        parse("{\"total_count\":2,\"check_runs\":["
+              "{\"id\":1,\"name\":\"build\",\"status\":\"in_progress\",\"app\":{\"id\":9}},"
+              "{\"id\":2,\"name\":\"test\",\"status\":\"completed\","
+              "\"conclusion\":\"success\",\"app\":{\"id\":15368}}]}");
+    json_t *wrong_app = parse("{\"check_runs\":["
+                              "{\"id\":1,\"name\":\"build\",\"app\":{\"id\":9}},"
+                              "{\"id\":2,\"name\":\"test\",\"app\":{\"id\":77}}]}");
+    json_t *only_build =
+        parse("{\"check_runs\":[{\"id\":1,\"name\":\"build\",\"app\":{\"id\":9}}]}");
+    CHECK(!facts_statuses_needed(branch, rules, both));
+    CHECK(facts_statuses_needed(branch, rules, wrong_app)); /* test is pinned to app 15368 */
+    CHECK(facts_statuses_needed(branch, rules, only_build));
+    CHECK(facts_statuses_needed(branch, NULL, NULL));
+    CHECK(!facts_statuses_needed(NULL, NULL, NULL)); /* nothing required */
+    json_decref(branch);
+    json_decref(rules);
+    json_decref(both);
+    json_decref(wrong_app);
+    json_decref(only_build);
+}
