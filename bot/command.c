@@ -605,8 +605,8 @@ const char *command_help_text(void)
            "to the repository.\n"
            "- `/fleetbot pause-shift NAME [reason=\"...\"]` - pauses the shift NAME: fleetbot "
            "merges none of its pull requests until it is resumed. A shift owner (`owners` in "
-           "`shifts/NAME.yml`) or an admin of the config repo.\n"
-           "- `/fleetbot resume-shift NAME` - resumes a paused shift. A shift owner or an admin "
-           "of the config repo.\n"
+           "`shifts/NAME.yml`), an org admin, or an admin of the config repo.\n"
+           "- `/fleetbot resume-shift NAME` - resumes a paused shift. A shift owner, an org admin, "
+           "or an admin of the config repo.\n"
            "- `/fleetbot help` - shows this list. Anyone with read access.\n";
 }

@@ -55,6 +55,7 @@ struct cmd_run {
     /* what is known so far */
     int repo_perm;   /* on the repo; PERM_UNKNOWN until asked */
     int config_perm; /* on the config repo */
+    int org_admin;   /* an admin of the repo's org: -1 unknown, 0 no, 1 yes */
     /* the current command's progress */
     struct policy_view *view;
     bool view_loaded;
@@ -414,6 +415,33 @@ static int need_ownership(struct cmd_run *r)
     return 0;
 }
 
+static void on_org_membership(const struct gh_response *resp, const struct fb_error *err,
+                              void *priv)
+{
+    struct cmd_run *r = priv;
+    const char *role = err->code == 0 ? json_path_str(resp->json, "role") : NULL;
+    const char *state = err->code == 0 ? json_path_str(resp->json, "state") : NULL;
+    r->org_admin = role && state && strcmp(role, "admin") == 0 && strcmp(state, "active") == 0;
+    step(r);
+}
+
+/* An org admin may pause and resume any shift: GET /orgs/{org}/memberships/{user}
+ * (members:read). 0 known (r->org_admin), 1 asking. */
+static int need_org_admin(struct cmd_run *r)
+{
+    if (r->org_admin >= 0)
+        return 0;
+    char path[600];
+    snprintf(path, sizeof(path), "/orgs/%.*s/memberships/%s", (int)strcspn(r->repo, "/"), r->repo,
+             r->user);
+    struct gh_request req = {.method = "GET", .path = path, .installation_id = r->installation};
+    if (gh_request_send(r->app->gh, &req, on_org_membership, r) != 0) {
+        r->org_admin = 0;
+        return 0;
+    }
+    return 1;
+}
+
 static void refuse(struct cmd_run *r, const struct command *c, const char *needs, int has)
 {
     say(r, "- **%s**: refused: it needs %s; @%s has %s permission on %s.\n", command_name(c->kind),
@@ -486,13 +514,16 @@ static void step(struct cmd_run *r)
         }
         if (need_ownership(r))
             return;
-        if (!r->is_owner) {
+        if (!r->is_owner && need_org_admin(r))
+            return;
+        if (!r->is_owner && r->org_admin != 1) {
             if (need_permission(r, r->config_repo, &r->config_perm))
                 return;
             if (r->config_perm < PERM_ADMIN) {
                 char needs[600];
                 snprintf(needs, sizeof(needs),
-                         "a shift owner (owners in shifts/%s.yml) or admin permission on %s",
+                         "a shift owner (owners in shifts/%s.yml), an org admin, or admin "
+                         "permission on %s",
                          c->shift, r->config_repo);
                 say(r,
                     "- **%s**: refused: it needs %s; @%s is not an owner and has %s "
@@ -705,6 +736,7 @@ void commands_on_job(struct evalq_job *job, void *priv)
     r->job = job;
     r->now = app_now_ms(app);
     r->repo_perm = r->config_perm = PERM_UNKNOWN;
+    r->org_admin = -1;
     buf_init(&r->reply, 64 * 1024);
     /* "cmd|<installation>|<owner/repo>|<comment id>" */
     const char *p = job->id + 4, *bar1 = strchr(p, '|'), *bar2 = strrchr(p, '|');

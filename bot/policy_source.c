@@ -14,6 +14,7 @@
 #include "gh_client.h"
 #include "http_client.h"
 #include "ical.h"
+#include "ical_memo.h"
 #include "jsonutil.h"
 #include "jwt.h"
 #include "log.h"
@@ -64,7 +65,8 @@ struct policy_source {
     size_t ncals;
     size_t next_cal_evict;
     bool closing;
-    struct fetch *flights; /* contents reads in flight */
+    struct fetch *flights;       /* contents reads in flight */
+    struct ical_memo *ical_memo; /* expanded calendars */
 };
 
 struct slot {
@@ -131,6 +133,7 @@ struct policy_source *policy_source_new(struct app *app)
 {
     struct policy_source *ps = xcalloc(1, sizeof(*ps));
     ps->app = app;
+    ps->ical_memo = ical_memo_new();
     ps->entries = xcalloc(POLICY_CACHE_FILES, sizeof(*ps->entries));
     ps->cals = xcalloc(CALENDAR_CACHE_FILES, sizeof(*ps->cals));
     struct http_client_options ho = {
@@ -173,6 +176,7 @@ void policy_source_free(struct policy_source *ps)
     for (size_t i = 0; i < ps->ncals; i++)
         cal_entry_clear(&ps->cals[i]);
     free(ps->cals);
+    ical_memo_free(ps->ical_memo);
     free(ps);
 }
 
@@ -529,8 +533,9 @@ static struct policy_view *build_view(struct load *ld)
             url_shown(s[i].url, shown, sizeof(shown));
             if (s[i].error) {
                 config_error_at(v, file, s[i].line, s[i].error);
-            } else if (ical_expand(s[i].text ? s[i].text : "", s[i].len, today - 2,
-                                   today + SCHEDULE_HORIZON_DAYS + 2, &days, &ndays, &err) != 0) {
+            } else if (ical_memo_expand(ld->ps->ical_memo, s[i].text ? s[i].text : "", s[i].len,
+                                        today - 2, today + SCHEDULE_HORIZON_DAYS + 2, &days, &ndays,
+                                        &err) != 0) {
                 snprintf(msg, sizeof(msg), "holiday calendar %s: %s", shown, err.msg);
                 config_error_at(v, file, s[i].line, msg);
             }
@@ -541,8 +546,8 @@ static struct policy_view *build_view(struct load *ld)
             config_error(v, file, s[i].error);
         else if (s[i].text == NULL)
             config_error(v, file, "holiday calendar not found in the config repository");
-        else if (ical_expand(s[i].text, s[i].len, today - 2, today + SCHEDULE_HORIZON_DAYS + 2,
-                             &days, &ndays, &err) != 0)
+        else if (ical_memo_expand(ld->ps->ical_memo, s[i].text, s[i].len, today - 2,
+                                  today + SCHEDULE_HORIZON_DAYS + 2, &days, &ndays, &err) != 0)
             config_error(v, file, err.msg);
     }
     if (v->has_org && v->errs.n == 0) {

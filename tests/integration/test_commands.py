@@ -128,7 +128,8 @@ def test_pause_and_resume_need_a_shift_owner():
     n = pr("acme/svc", labels=(AUTOMERGE, "fleetbot/shift:bump"))
     F.sim.add_comment("acme/svc", n, "/fleetbot pause-shift bump", user="wendy")
     body = wait_reply("acme/svc", n, "**pause-shift**")
-    assert "refused" in body and "shift owner" in body and "admin permission on acme/.github" in body, body
+    assert "refused" in body and "shift owner" in body and "an org admin" in body, body
+    assert "admin permission on acme/.github" in body, body
     F.sim.add_comment("acme/svc", n, '/fleetbot pause-shift bump reason="looking at deploys"', user="tess")
     wait_reply("acme/svc", n, "shift bump is paused")
     green(F, "acme/svc", n)
@@ -140,6 +141,14 @@ def test_pause_and_resume_need_a_shift_owner():
     F.sim.add_comment("acme/svc", n, "/fleetbot resume-shift bump", user="ada")  # config-repo admin
     wait_reply("acme/svc", n, "shift bump is resumed")
     F.wait_merged("acme/svc", n)
+    # an org admin may pause any shift, without being an owner or a config-repo admin
+    F.sim.set_org_member("acme", "oscar", role="admin")
+    m = pr("acme/svc", labels=(AUTOMERGE, "fleetbot/shift:bump"))
+    F.sim.add_comment("acme/svc", m, "/fleetbot pause-shift bump", user="oscar")
+    wait_reply("acme/svc", m, "shift bump is paused")
+    assert F.redis_cli().hgetall("fb:shift:paused:bump")["by"] == "oscar"
+    F.sim.add_comment("acme/svc", m, "/fleetbot resume-shift bump", user="oscar")
+    wait_reply("acme/svc", m, "shift bump is resumed")
 
 
 def test_broken_config_fails_the_check_run_on_the_pr_and_on_the_commit():
