@@ -173,6 +173,29 @@ def test_broken_config_fails_the_check_run_on_the_pr_and_on_the_commit():
     F.wait_merged("acme/typo", m)
 
 
+def test_a_broken_org_policy_fails_its_commit_and_every_waiting_pr():
+    """A push that breaks the org's fleetbot.yml: a failing check run on that commit in the
+    config repo, and every tracked PR of the org looks again at once and blocks, its check
+    run failing too; the fixing push lets them merge."""
+    n = pr("acme/orgwide")
+    F.wait_decision("acme/orgwide", n, "wait", contains="required check")
+    bad = F.sim.push_to_branch("acme/.github", files={"fleetbot.yml": ORG + "rate_limits:\n  per_shift_per_hour: lots\n"})
+    harness.wait_until(lambda: own_run("acme/.github", bad), 30, what="check run on the config repo commit")
+    run = own_run("acme/.github", bad)
+    assert run["conclusion"] == "failure" and "fleetbot.yml:" in run["output"]["summary"], run
+    d = F.wait_decision("acme/orgwide", n, "blocked", contains="invalid policy configuration")
+    head = F.sim.head_sha("acme/orgwide", n)
+    harness.wait_until(lambda: (own_run("acme/orgwide", head) or {}).get("conclusion") == "failure", 15,
+                       what="the PR's check run failing")
+    green(F, "acme/orgwide", n)
+    F.settle()
+    assert not F.merges_of("acme/orgwide", n)
+    good = F.sim.push_to_branch("acme/.github", files={"fleetbot.yml": ORG})
+    harness.wait_until(lambda: (own_run("acme/.github", good) or {}).get("conclusion") == "success", 30,
+                       what="the fixing commit's check run")
+    F.wait_merged("acme/orgwide", n)
+
+
 def test_owners_are_told_before_an_opt_out_ends():
     """Runs last: it moves the clock. Opted out through Tue 2026-12-01, notice_days 3 (the
     default): the notice comes on Thu 2026-11-26 at 08:00 (the team's window opening), once
