@@ -7,6 +7,7 @@
 #include "config_check.h"
 #include "evalq.h"
 #include "evaluator.h"
+#include "firewatch.h"
 
 #include <string.h>
 
@@ -16,6 +17,8 @@ void jobs_on_job(struct evalq_job *job, void *priv)
         commands_on_job(job, priv);
     else if (strncmp(job->id, "cfg|", 4) == 0)
         config_check_on_job(job, priv);
+    else if (strncmp(job->id, "fw|", 3) == 0)
+        firewatch_on_job(job, priv);
     else
         evaluator_on_job(job, priv);
 }

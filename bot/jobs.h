@@ -1,8 +1,9 @@
 /*
- * jobs.h - the evaluation queue carries three kinds of job, told apart by their id:
+ * jobs.h - the evaluation queue carries four kinds of job, told apart by their id:
  * "<installation>|<owner/repo>|<n>" evaluates a PR (evaluator.c), "cmd|..." runs a
- * comment's commands (commands.c), "cfg|..." checks pushed policy files (config_check.c).
- * One queue gives all three the same leases, retries and de-duplication.
+ * comment's commands (commands.c), "cfg|..." checks pushed policy files (config_check.c),
+ * "fw|..." judges an execution after a merge (firewatch.c).
+ * One queue gives all four the same leases, retries and de-duplication.
  */
 #ifndef FLEETBOT_JOBS_H
 #define FLEETBOT_JOBS_H

@@ -60,6 +60,7 @@ static const char LUA_RECORD_MERGE[] =
     "    for _, job in ipairs(redis.call('SMEMBERS', KEYS[5])) do "
     "      redis.call('ZADD', 'fb:evalq', 'LT', ARGV[9], job) end end end "
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
+    "redis.call('ZADD', 'fb:fw:merges:' .. ARGV[1], ARGV[6], ARGV[2]) "
     "redis.call('HSET', KEYS[1], 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
     "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], "
     "  'method', ARGV[8]) "

@@ -41,6 +41,17 @@
 #define STORE_SHIFT_OPEN_PREFIX "fb:shift:open:"
 /* + "<shift>": evaluation jobs of the shift's PRs in critical repos, woken by lower merges */
 #define STORE_SHIFT_CRITICAL_PREFIX "fb:shift:critical:"
+/* + "<owner/repo>": the repo's registered merges (ZSET member PR number, score merged_at) */
+#define STORE_FW_MERGES_PREFIX "fb:fw:merges:"
+/* + "<owner/repo>:<kind>:<source id>": one execution after a merge (HASH kind, pipeline,
+ * sha, outcome, state, url, at), judged by the "fw|..." job */
+#define STORE_FW_EXEC_PREFIX "fb:fw:exec:"
+/* + "<owner/repo>#<n>": the merge's state per pipeline (HASH pipeline -> proven|implicated) */
+#define STORE_FW_STATE_PREFIX "fb:fw:state:"
+/* + "<owner/repo>:<sha>": which merge shas that commit contains (HASH sha -> 1|0) */
+#define STORE_FW_ANCESTRY_PREFIX "fb:fw:anc:"
+/* the implicated merges, one entry each time an execution implicates one (STREAM) */
+#define KEY_FW_IMPLICATIONS "fb:fw:implications"
 /* + "<installation>": repos that have had tracked PRs (SET), to wake them on org changes */
 #define STORE_TRACKED_REPOS_PREFIX "fb:tracked:repos:"
 #define STORE_JOB_MAX              512

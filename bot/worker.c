@@ -71,6 +71,21 @@ json_t *worker_decode_body(const char *content_kind, const char *body, size_t le
     return root;
 }
 
+bool worker_own_event_matters(const char *event, json_t *payload, int64_t app_id)
+{
+    const char *action = json_path_str(payload, "action");
+    if (strcmp(event, "pull_request") == 0)
+        return action && strcmp(action, "closed") == 0;
+    /* what runs after fleetbot's own merge is triggered by fleetbot's push, so its sender
+     * is fleetbot: Firewatch must see it. fleetbot's own check suites are not news. */
+    if (strcmp(event, "workflow_run") == 0 || strcmp(event, "deployment_status") == 0 ||
+        strcmp(event, "status") == 0)
+        return true;
+    if (strcmp(event, "check_suite") == 0)
+        return json_path_int(payload, "check_suite.app.id", 0) != app_id;
+    return false;
+}
+
 static void delivery_finish(struct delivery *d, int rc)
 {
     struct app *app = d->app;
@@ -124,12 +139,11 @@ void worker_on_job(struct queue_job *job, void *priv)
         delivery_finish(d, 0);
         return;
     }
-    /* fleetbot's own echoes are ignored, except the pull_request.closed of its own merge:
-     * it records the merge when the merging process died before it could */
+    /* fleetbot's own echoes are ignored, except the pull_request.closed of its own merge
+     * (it records the merge when the merging process died before it could) and what runs
+     * after its merges (worker_own_event_matters) */
     bool own = sender && app->bot_login[0] && strcmp(sender, app->bot_login) == 0;
-    const char *action = json_path_str(d->payload, "action");
-    if (own &&
-        !(strcmp(job->event, "pull_request") == 0 && action && strcmp(action, "closed") == 0)) {
+    if (own && !worker_own_event_matters(job->event, d->payload, app->settings.app_id)) {
         log_debug("own event ignored delivery=%s event=%s", job->delivery, job->event);
         delivery_finish(d, 0);
         return;

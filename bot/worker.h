@@ -6,7 +6,9 @@
 #ifndef FLEETBOT_WORKER_H
 #define FLEETBOT_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -20,5 +22,11 @@ void worker_on_job(struct queue_job *job, void *priv);
  * the returned value (json_decref). On failure returns NULL with err set (FB_ERR_INVALID). */
 json_t *worker_decode_body(const char *content_kind, const char *body, size_t len,
                            struct fb_error *err);
+
+/* fleetbot's own echoed events are ignored, except those that carry news: the
+ * pull_request.closed of its own merge, and what runs after its merges (workflow runs,
+ * deployment statuses, statuses, other apps' check suites), whose sender is fleetbot
+ * because its merge pushed the commit. */
+bool worker_own_event_matters(const char *event, json_t *payload, int64_t app_id);
 
 #endif

@@ -50,6 +50,16 @@ int handle_push(struct handler_ctx *ctx, struct fb_error *err);
 int handle_issue_comment(struct handler_ctx *ctx, struct fb_error *err);
 int handle_protection_changed(struct handler_ctx *ctx, struct fb_error *err);
 int handle_pull_request_review(struct handler_ctx *ctx, struct fb_error *err);
+int handle_deployment_status(struct handler_ctx *ctx, struct fb_error *err);
+int handle_workflow_run(struct handler_ctx *ctx, struct fb_error *err);
+
+/* Keeps one finished execution of a pipeline on the default branch for Firewatch (kind:
+ * "deployment", "workflow", "checks", "status"; value: GitHub's state or conclusion;
+ * source_id unique per source event). HANDLER_NOT_MINE when value is neither a success
+ * nor a failure; nothing is kept in a repo without registered merges. */
+int handler_record_execution(struct handler_ctx *ctx, const char *kind, const char *pipeline,
+                             const char *sha, const char *value, const char *url,
+                             const char *source_id, struct fb_error *err);
 int handle_installation(struct handler_ctx *ctx, struct fb_error *err);
 int handle_installation_repositories(struct handler_ctx *ctx, struct fb_error *err);
 

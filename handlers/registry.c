@@ -14,6 +14,8 @@ static const struct handler handler_table[] = {
     {"pull_request_review", handle_pull_request_review},
     {"branch_protection_rule", handle_protection_changed},
     {"repository_ruleset", handle_protection_changed},
+    {"deployment_status", handle_deployment_status},
+    {"workflow_run", handle_workflow_run},
     {"check_run", handle_check_run},
     {"check_suite", handle_check_suite},
     {"status", handle_status},

@@ -1,7 +1,8 @@
 """Self-test of the simulated GitHub and the harness, without fleetbot: webhook signatures and
 headers, App JWT and token rules, mergeable-null-first, merge answers, ETag, pagination,
 statuses, faults, rate limits, delivery ordering/redelivery, issues, reviews, org/team
-membership, external calendar files, the app's own check runs, and the Redis fixture.
+membership, external calendar files, the app's own check runs, the commit graph and compare,
+deployments and workflow runs, and the Redis fixture.
 
 Run: cd /work/main && PYTHONPATH=tests python3 tests/integration/test_simgithub_selftest.py
 """
@@ -694,6 +695,274 @@ def test_app_check_runs_on_pushed_commits_are_its_own_and_count_only_when_requir
         assert w.c.call("PUT", f"/repos/acme/api/pulls/{n}/merge", auth=w.auth, body={"sha": head})[0] == 200
 
 
+# ---- commit graph, compare, post-merge executions (Firewatch) -------------------------------
+
+def next_link(w, hdrs):
+    nxt = [p for p in hdrs.get("link", "").split(", ") if p.endswith('rel="next"')]
+    return nxt[0].split(">")[0].lstrip("<")[len(w.sim.url):] if nxt else None
+
+
+def test_commit_graph_after_merge_squash_rebase_and_pushes():
+    with world() as w:
+        sim, repo = w.sim, "acme/api"
+        root = sim.branch_sha(repo)
+        assert sim.commit_parents(repo, root) == [] and sim.commit_parents(repo, "main") == []
+        a, b, c = sim.open_pr(repo), sim.open_pr(repo), sim.open_pr(repo)
+        ha, hb1, hc1 = (sim.head_sha(repo, n) for n in (a, b, c))
+        assert sim.commit_parents(repo, ha) == [root]              # a PR head starts from its base head
+        hb2 = sim.push_to_pr(repo, b)
+        hc2 = sim.push_to_pr(repo, c)
+        assert sim.commit_parents(repo, hb2) == [hb1] and sim.commit_parents(repo, hc2) == [hc1]
+        p1 = sim.push_to_branch(repo)
+        assert sim.commit_parents(repo, p1) == [root] and sim.branch_sha(repo) == p1
+        hooks(w)
+        w.rx.clear()
+        # merge: [base head before, PR head]
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{a}/merge", auth=w.auth, body={"sha": ha})
+        m1 = body["sha"]
+        assert st == 200 and sim.branch_sha(repo) == m1 and sim.commit_parents(repo, m1) == [p1, ha]
+        assert sim.merges[-1]["merge_commit_sha"] == m1 and sim.pr(repo, a)["merge_commit_sha"] == m1
+        assert sim.commit(repo, m1)["commit"]["message"].startswith(f"Merge pull request #{a} from acme/")
+        push = [p for e, _, p in hooks(w) if e == "push"][0]
+        assert (push["before"], push["after"], push["head_commit"]["id"]) == (p1, m1, m1)
+        assert [(x["id"], x["distinct"]) for x in push["commits"]] == [(ha, False), (m1, True)]
+        # squash: one commit on the base head; the PR's own commits stay off main
+        w.rx.clear()
+        st, _, body = w.c.call("PUT", f"/repos/acme/api/pulls/{b}/merge", auth=w.auth,
+                               body={"merge_method": "squash", "commit_title": "Squashed b"})
+        m2 = body["sha"]
+        assert st == 200 and sim.commit_parents(repo, m2) == [m1] and sim.branch_sha(repo) == m2
+        assert sim.commit(repo, m2)["commit"]["message"].startswith("Squashed b")
+        assert [x["id"] for x in [p for e, _, p in hooks(w) if e == "push"][0]["commits"]] == [m2]
+        # rebase: one new commit per PR commit, chained on the base head
+        m3 = sim.merge_pr(repo, c, method="rebase")
+        r1 = sim.commit_parents(repo, m3)[0]
+        assert sim.commit_parents(repo, r1) == [m2] and sim.branch_sha(repo) == m3
+        assert sim.compare(repo, m2, m3)["commits"] == [r1, m3]
+        assert sim.commit(repo, r1)["commit"]["message"] == sim.commit(repo, hc1)["commit"]["message"]
+        for anc in (root, p1, ha, m1, m2, r1, m3):
+            assert sim.is_ancestor(repo, anc, "main"), anc
+        for off in (hb1, hb2, hc1, hc2):
+            assert not sim.is_ancestor(repo, off, "main"), off
+        assert sim.is_ancestor(repo, m3, m3) and not sim.is_ancestor(repo, m3, m1)
+        assert sim.is_ancestor(repo, root, hb2) and not sim.is_ancestor(repo, p1, hb2)
+        # every landed commit maps back to its PR
+        for sha, n in ((m1, a), (m2, b), (r1, c), (m3, c)):
+            st, _, prs = w.c.call("GET", f"/repos/acme/api/commits/{sha}/pulls", auth=w.auth)
+            assert st == 200 and [p["number"] for p in prs] == [n], (sha, prs)
+        st, _, one = w.c.call("GET", f"/repos/acme/api/commits/{m1}", auth=w.auth)
+        assert st == 200 and [p["sha"] for p in one["parents"]] == [p1, ha]
+        st, _, body = w.c.call("GET", "/repos/acme/api/commits/" + "e" * 40, auth=w.auth)
+        assert st == 422 and body["message"] == "No commit found for SHA: " + "e" * 40
+        # checks and statuses on default-branch commits, the head or older ones
+        w.rx.clear()
+        sim.complete_check(repo, m3, "smoke", app_slug="smoke-ci")
+        sim.complete_check(repo, m1, "smoke", app_slug="smoke-ci", conclusion="failure")
+        sim.set_status(repo, m1, "deploy/prod", "failure")
+        got = hooks(w)
+        suites = [p["check_suite"] for e, _, p in got if e == "check_suite"]
+        assert [(x["head_sha"], x["head_branch"], x["pull_requests"], x["conclusion"]) for x in suites] == [
+            (m3, "main", [], "success"), (m1, "main", [], "failure")], suites
+        status = [p for e, _, p in got if e == "status"][0]
+        assert "main" in [x["name"] for x in status["branches"]] and status["sha"] == m1
+        assert sim.has_commit(repo, r1) and w.c.call("POST", "/repos/acme/api/check-runs", auth=w.auth, body={
+            "name": "fleetbot/firewatch", "head_sha": r1})[2]["check_suite"]["head_branch"] == "main"
+
+
+def test_compare_statuses_commit_lists_and_errors():
+    with world() as w:
+        sim, repo = w.sim, "acme/api"
+        root = sim.branch_sha(repo)
+        p1 = sim.push_to_branch(repo, message="first")
+        n = sim.open_pr(repo)
+        x1 = sim.head_sha(repo, n)
+        x2 = sim.push_to_pr(repo, n)
+        p2 = sim.push_to_branch(repo, message="second")
+        br = sim.pr(repo, n)["head"]["ref"]
+
+        def cmp(basehead, **kw):
+            return w.c.call("GET", f"/repos/acme/api/compare/{basehead}", auth=w.auth, **kw)
+
+        st, hdrs, body = cmp(f"{p1}...main")
+        assert st == 200 and (body["status"], body["ahead_by"], body["behind_by"], body["total_commits"]) == \
+            ("ahead", 1, 0, 1)
+        assert body["base_commit"]["sha"] == p1 and body["merge_base_commit"]["sha"] == p1
+        c0 = body["commits"][0]
+        assert c0["sha"] == p2 and c0["commit"]["message"] == "second" and c0["parents"] == [
+            {"sha": p1, "url": c0["parents"][0]["url"], "html_url": c0["parents"][0]["html_url"]}]
+        assert c0["commit"]["author"]["date"].endswith("Z") and c0["author"]["login"] == "alice"
+        assert body["files"] == [] and "link" not in hdrs
+        st, _, body = cmp(f"main...{p1}")
+        assert (body["status"], body["ahead_by"], body["behind_by"], body["commits"]) == ("behind", 0, 1, [])
+        for basehead in ("main...main", f"{p2}...main", f"main...{p2[:7]}", f"heads/main...{p2.upper()}"):
+            st, _, body = cmp(basehead)
+            assert st == 200 and body["status"] == "identical" and body["total_commits"] == 0, basehead
+            assert body["merge_base_commit"]["sha"] == p2
+        st, _, body = cmp(f"main...{br}")
+        assert (body["status"], body["ahead_by"], body["behind_by"]) == ("diverged", 2, 1)
+        assert [c["sha"] for c in body["commits"]] == [x1, x2] and body["merge_base_commit"]["sha"] == p1
+        assert body["base_commit"]["sha"] == p2
+        st, _, body = cmp(f"{root}...{x2}")
+        assert body["status"] == "ahead" and [c["sha"] for c in body["commits"]] == [p1, x1, x2]
+        # 404s: an unknown sha or branch, two dots, unrelated histories
+        for basehead in ("f" * 40 + "...main", "main..." + "f" * 40, "main...nope", f"main..{p2}"):
+            st, _, body = cmp(basehead)
+            assert st == 404 and body["message"] == "Not Found", (basehead, body)
+        sim.set_status(repo, "b" * 40, "ci", "success")          # a sha the sim did not make: a root
+        st, _, body = cmp("main..." + "b" * 40)
+        assert st == 404 and body["message"] == "No common ancestor between main and " + "b" * 40 + ".", body
+        assert sim.compare(repo, "main", "b" * 40) is None
+        # ETag/304 like every GET, and counted in calls()
+        st, hdrs, _ = cmp(f"{p1}...{p2}")
+        st2, _, body = cmp(f"{p1}...{p2}", headers={"If-None-Match": hdrs["etag"]})
+        assert st == 200 and st2 == 304 and body is None
+        sim.push_to_branch(repo)
+        st3, _, body = cmp(f"{p1}...main", headers={"If-None-Match": hdrs["etag"]})
+        assert st3 == 200 and body["ahead_by"] == 2
+        assert [c.status for c in sim.calls("GET", r"/compare/")][-3:] == [200, 304, 200]
+
+
+def test_compare_paginates_beyond_per_page_and_caps_unpaged_at_250():
+    with world() as w:
+        sim, repo = w.sim, "acme/api"
+        root = sim.branch_sha(repo)
+        sim.pause_webhooks()                 # 260 pushes; not what this test is about
+        shas = [sim.push_to_branch(repo) for _ in range(260)]
+        st, hdrs, body = w.c.call("GET", f"/repos/acme/api/compare/{root}...main", auth=w.auth)
+        assert st == 200 and body["total_commits"] == 260 and body["ahead_by"] == 260
+        assert [c["sha"] for c in body["commits"]] == shas[-250:] and "link" not in hdrs   # the newest 250
+        got, path, pages = [], f"/repos/acme/api/compare/{root}...main?per_page=100", 0
+        while path:
+            st, hdrs, body = w.c.call("GET", path, auth=w.auth)
+            assert st == 200 and body["total_commits"] == 260 and body["status"] == "ahead"
+            pages += 1
+            if pages == 1:
+                assert 'rel="last"' in hdrs["link"] and len(body["commits"]) == 100 and body["files"] == []
+            else:
+                assert "files" not in body
+            got += [c["sha"] for c in body["commits"]]
+            path = next_link(w, hdrs)
+        assert pages == 3 and got == shas
+        st, _, body = w.c.call("GET", f"/repos/acme/api/compare/{root}...main?page=2", auth=w.auth)
+        assert [c["sha"] for c in body["commits"]] == shas[30:60]                       # per_page 30
+        st, _, body = w.c.call("GET", f"/repos/acme/api/compare/{root}...main?per_page=500", auth=w.auth)
+        assert len(body["commits"]) == 100
+
+
+def test_deployments_and_deployment_status_webhooks_and_rest():
+    with world() as w:
+        sim, repo = w.sim, "acme/api"
+        n = sim.open_pr(repo)
+        m = sim.merge_pr(repo, n)
+        hooks(w)
+        w.rx.clear()
+        d1 = sim.create_deployment(repo)
+        sim.set_deployment_status(repo, d1, "in_progress")
+        s2 = sim.set_deployment_status(repo, d1, "failure", environment_url="https://api.acme.test",
+                                       log_url="https://deploy.acme.test/logs/1", description="smoke failed")
+        older = sim.commit_parents(repo, m)[0]
+        d2 = sim.create_deployment(repo, sha=older, environment="staging", creator="deployer[bot]")
+        got = hooks(w)
+        assert [(e, a) for e, a, _ in got] == [("deployment", "created"), ("deployment_status", "created"),
+                                              ("deployment_status", "created"), ("deployment", "created")]
+        dep = got[0][2]
+        assert dep["deployment"]["id"] == d1 and dep["deployment"]["sha"] == m and dep["deployment"]["ref"] == "main"
+        assert (dep["deployment"]["task"], dep["deployment"]["environment"], dep["deployment"]["creator"]["login"]) \
+            == ("deploy", "production", "deploy-bot")
+        assert dep["workflow"] is None and dep["workflow_run"] is None and dep["sender"]["login"] == "deploy-bot"
+        assert dep["deployment"]["production_environment"] is True and dep["deployment"]["created_at"].endswith("Z")
+        ds = got[2][2]
+        s = ds["deployment_status"]
+        assert (s["id"], s["state"], s["environment"], s["environment_url"], s["log_url"], s["target_url"],
+                s["description"], s["creator"]["login"]) == (s2, "failure", "production", "https://api.acme.test",
+                                                           "https://deploy.acme.test/logs/1",
+                                                           "https://deploy.acme.test/logs/1", "smoke failed",
+                                                           "deploy-bot")
+        assert s["created_at"] and s["updated_at"]
+        assert ds["deployment"]["id"] == d1 and ds["deployment"]["sha"] == m and ds["deployment"]["task"] == "deploy"
+        assert ds["repository"]["full_name"] == "acme/api" and ds["installation"]["id"] == w.inst
+        assert got[1][2]["deployment_status"]["state"] == "in_progress"
+        assert got[3][2]["deployment"]["sha"] == older and got[3][2]["sender"]["type"] == "Bot"
+        # REST
+        st, _, body = w.c.call("GET", "/repos/acme/api/deployments", auth=w.auth)
+        assert st == 200 and [x["id"] for x in body] == [d2, d1]                          # newest first
+        assert [x["id"] for x in w.c.call("GET", f"/repos/acme/api/deployments?sha={m}", auth=w.auth)[2]] == [d1]
+        assert [x["id"] for x in w.c.call("GET", "/repos/acme/api/deployments?environment=staging&task=deploy",
+                                          auth=w.auth)[2]] == [d2]
+        assert w.c.call("GET", "/repos/acme/api/deployments?ref=nope", auth=w.auth)[2] == []
+        st, _, one = w.c.call("GET", f"/repos/acme/api/deployments/{d1}", auth=w.auth)
+        assert st == 200 and one["sha"] == m and one["environment"] == "production"
+        st, _, sts = w.c.call("GET", f"/repos/acme/api/deployments/{d1}/statuses", auth=w.auth)
+        assert st == 200 and [x["state"] for x in sts] == ["failure", "in_progress"]
+        st, _, one = w.c.call("GET", f"/repos/acme/api/deployments/{d1}/statuses/{s2}", auth=w.auth)
+        assert st == 200 and one["log_url"] == "https://deploy.acme.test/logs/1"
+        assert w.c.call("GET", "/repos/acme/api/deployments/999", auth=w.auth)[0] == 404
+        assert w.c.call("GET", "/repos/acme/api/deployments/999/statuses", auth=w.auth)[0] == 404
+        mine = sim.deployments(repo)
+        assert [x["id"] for x in mine] == [d1, d2] and [x["state"] for x in mine[0]["statuses"]] == [
+            "in_progress", "failure"]
+        try:
+            sim.set_deployment_status(repo, d1, "exploded")
+            raise AssertionError("bad state accepted")
+        except ValueError:
+            pass
+
+
+def test_workflow_run_webhooks_and_rest():
+    with world() as w:
+        sim, repo = w.sim, "acme/api"
+        n = sim.open_pr(repo, title="Bump libfoo")
+        m = sim.merge_pr(repo, n)
+        hooks(w)
+        w.rx.clear()
+        rid = sim.run_workflow(repo, conclusion="failure")
+        got = hooks(w)
+        assert [(e, a) for e, a, _ in got] == [("workflow_run", "requested"), ("workflow_run", "in_progress"),
+                                              ("workflow_run", "completed")]
+        p = got[2][2]
+        run, wf = p["workflow_run"], p["workflow"]
+        assert (run["id"], run["name"], run["head_sha"], run["head_branch"], run["event"], run["status"],
+                run["conclusion"], run["run_number"], run["run_attempt"], run["path"]) == (
+            rid, "CI", m, "main", "push", "completed", "failure", 1, 1, ".github/workflows/ci.yml")
+        assert run["html_url"] == f"https://github.com/acme/api/actions/runs/{rid}" and run["pull_requests"] == []
+        assert run["workflow_id"] == wf["id"] and (wf["name"], wf["path"]) == ("CI", ".github/workflows/ci.yml")
+        assert run["head_commit"]["id"] == m and run["head_commit"]["message"].startswith("Merge pull request")
+        assert run["repository"]["full_name"] == "acme/api" and run["created_at"] and run["updated_at"]
+        assert p["repository"]["default_branch"] == "main" and got[0][2]["workflow_run"]["status"] == "requested"
+        assert got[1][2]["workflow_run"]["conclusion"] is None
+        # numbering, a second workflow, a run left in progress, a re-run
+        r2 = sim.run_workflow(repo, html_url="https://ci.example/2")
+        r3 = sim.run_workflow(repo, name="Deploy", path=".github/workflows/deploy.yml", conclusion=None)
+        runs = {x["id"]: x for x in sim.workflow_runs(repo)}
+        assert runs[r2]["run_number"] == 2 and runs[r2]["workflow_id"] == run["workflow_id"]
+        assert runs[r2]["html_url"] == "https://ci.example/2"
+        assert runs[r3]["run_number"] == 1 and runs[r3]["workflow_id"] != run["workflow_id"]
+        assert runs[r3]["status"] == "in_progress" and runs[r3]["conclusion"] is None
+        hooks(w)
+        w.rx.clear()
+        sim.complete_workflow_run(repo, r3, "success")
+        assert sim.rerun_workflow(repo, rid, "success") == 2
+        got = hooks(w)
+        assert [(a, x["workflow_run"]["id"], x["workflow_run"]["run_attempt"]) for _, a, x in got] == [
+            ("completed", r3, 1), ("requested", rid, 2), ("in_progress", rid, 2), ("completed", rid, 2)]
+        # REST
+        st, _, one = w.c.call("GET", f"/repos/acme/api/actions/runs/{rid}", auth=w.auth)
+        assert st == 200 and one["id"] == rid and one["conclusion"] == "success" and one["run_attempt"] == 2
+        assert w.c.call("GET", "/repos/acme/api/actions/runs/12345", auth=w.auth)[0] == 404
+        st, _, body = w.c.call("GET", f"/repos/acme/api/actions/runs?head_sha={m}&branch=main&event=push",
+                               auth=w.auth)
+        assert st == 200 and body["total_count"] == 3 and [x["id"] for x in body["workflow_runs"]] == [r3, r2, rid]
+        # a pull_request run on a PR head
+        n2 = sim.open_pr(repo)
+        h2 = sim.head_sha(repo, n2)
+        r4 = sim.run_workflow(repo, sha=h2, event="pull_request")
+        body = w.c.call("GET", "/repos/acme/api/actions/runs?event=pull_request&status=success", auth=w.auth)[2]
+        x = body["workflow_runs"][0]
+        assert body["total_count"] == 1 and x["id"] == r4 and x["head_branch"] == sim.pr(repo, n2)["head"]["ref"]
+        assert [p["number"] for p in x["pull_requests"]] == [n2]
+
+
+# ---- rate limits ---------------------------------------------------------------------------
 # ---- rate limits ---------------------------------------------------------------------------
 
 def test_primary_and_secondary_rate_limits():

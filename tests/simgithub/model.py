@@ -2,7 +2,9 @@
 check runs, statuses and webhook deliveries, as plain dataclasses plus tiny helpers.
 
 No HTTP, no JSON shaping (payloads.py) and no locking here: SimGitHub's one lock guards all
-of it. Nothing models git history beyond "branch -> head sha" and the set of known commits.
+of it. Git history is a commit graph per repo (`Repo.graph`: sha -> Commit with parents); there
+are no trees or file diffs. Deployments and workflow runs are the post-merge executions tests
+script on any known commit.
 """
 import datetime
 import secrets
@@ -15,6 +17,11 @@ FAILING_CONCLUSIONS = ("failure", "cancelled", "timed_out", "action_required", "
 CHECK_CONCLUSIONS = PASSING_CONCLUSIONS + FAILING_CONCLUSIONS
 CHECK_STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
 STATUS_STATES = ("pending", "success", "failure", "error")
+DEPLOYMENT_STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success", "waiting")
+WORKFLOW_CONCLUSIONS = ("success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required",
+                        "startup_failure", "stale")
+WORKFLOW_EVENTS = ("push", "pull_request", "pull_request_target", "merge_group", "schedule", "workflow_dispatch",
+                   "workflow_run", "repository_dispatch", "release", "deployment", "check_suite")
 UNSET = object()                                     # "argument not given" (None may be a real value)
 PERMISSIONS = ("admin", "maintain", "write", "triage", "read", "none")
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")
@@ -87,6 +94,8 @@ class PullRequest:
     touches_workflows: bool = False
     mergeable_ready_at: Optional[float] = None       # None = computation not started
     auto_merge: Optional[dict] = None
+    commit_shas: list = field(default_factory=list)  # every head commit pushed to the PR, oldest first
+    landed: list = field(default_factory=list)       # commits the merge put on the base (merge/squash: 1)
 
 
 @dataclass
@@ -165,6 +174,73 @@ class Comment:
 
 
 @dataclass
+class Commit:
+    sha: str
+    parents: list                                    # [sha]; [] for a root (initial or unknown history)
+    message: str
+    author: str                                      # login
+    committer: str                                   # login ("web-flow" for merges made on GitHub)
+    created_at: float
+    seq: int                                         # creation order: parents always have a lower seq
+    modified: tuple = ()                             # paths a push_to_branch commit wrote
+
+
+@dataclass
+class Deployment:
+    id: int
+    repo: str
+    sha: str
+    ref: str
+    task: str
+    environment: str
+    original_environment: str
+    description: Optional[str]
+    payload: dict
+    creator: str
+    created_at: float
+    updated_at: float
+    production_environment: bool
+    transient_environment: bool
+    statuses: list = field(default_factory=list)     # [DeploymentStatus], oldest first
+
+
+@dataclass
+class DeploymentStatus:
+    id: int
+    deployment_id: int
+    state: str
+    environment: str
+    environment_url: Optional[str]
+    log_url: Optional[str]
+    target_url: Optional[str]
+    description: Optional[str]
+    creator: str
+    created_at: float
+
+
+@dataclass
+class WorkflowRun:
+    id: int
+    repo: str
+    name: str
+    path: str
+    workflow_id: int
+    head_sha: str
+    head_branch: Optional[str]
+    event: str
+    status: str                                      # requested | in_progress | completed
+    conclusion: Optional[str]
+    run_number: int
+    run_attempt: int
+    check_suite_id: int
+    html_url: str
+    actor: str
+    created_at: float
+    updated_at: float
+    run_started_at: float
+
+
+@dataclass
 class Repo:
     id: int
     owner: str
@@ -188,6 +264,7 @@ class Repo:
     comments: list = field(default_factory=list)     # [Comment] on PRs and issues
     reviews: list = field(default_factory=list)      # [Review]
     commits: dict = field(default_factory=dict)      # sha -> branch it was made on (or None)
+    graph: dict = field(default_factory=dict)        # sha -> Commit (every known commit)
     has_issues: bool = True
 
     @property

@@ -1,10 +1,13 @@
 """JSON shaping for the simulated GitHub: the REST and webhook representations of users,
-repositories, installations, pull requests, issues, reviews, check runs/suites, statuses and
-org/team memberships.
+repositories, installations, pull requests, issues, reviews, check runs/suites, statuses,
+org/team memberships, commits (compare, push), deployments and workflow runs.
 
 Only fields the contract (shared/reference/github-contract.md §2, §4) names, plus a few
 URLs. Callers hold the SimGitHub lock. It never mutates state.
 """
+import hashlib
+
+from . import graph
 from .model import Issue, iso, user_id
 
 API = "https://api.github.com"   # only used inside url fields; clients must not follow them
@@ -149,11 +152,9 @@ def status(sim, r, st):
 
 
 def status_event(sim, r, st):
-    branches = [{"name": b, "commit": {"sha": sha}, "protected": b in r.protection}
-                for b, sha in sorted(r.branches.items()) if sha == st.sha][:10]
-    for pr in r.prs.values():
-        if pr.state == "open" and not pr.fork and pr.head_sha == st.sha and len(branches) < 10:
-            branches.append({"name": pr.head_ref, "commit": {"sha": st.sha}, "protected": False})
+    """`branches`: at most 10 branches whose history contains the sha (its head or not), by name."""
+    branches = [{"name": b, "commit": {"sha": r.branches[b]}, "protected": b in r.protection}
+                for b in graph.branches_containing(r, st.sha)][:10]
     return {"id": st.id, "sha": st.sha, "name": r.full_name, "context": st.context, "state": st.state,
             "description": st.description, "target_url": st.target_url, "branches": branches,
             "commit": {"sha": st.sha, "commit": {"message": "commit"}}, "created_at": iso(st.created_at),
@@ -266,3 +267,109 @@ def team_membership(t, login, role, state):
 def org_membership(org, login, role, state="active"):
     return {"url": f"{API}/orgs/{org}/memberships/{login}", "state": state, "role": role,
             "organization_url": f"{API}/orgs/{org}", "organization": organization(org), "user": user(login)}
+
+
+# ---- commits, deployments, workflow runs ----------------------------------------------------
+
+def _tree(sha):
+    return hashlib.sha1(("tree:" + sha).encode()).hexdigest()
+
+
+def _who(login):
+    if login == "web-flow":
+        return {"name": "GitHub", "email": "noreply@github.com"}
+    return {"name": login, "email": f"{login}@users.noreply.github.com"}
+
+
+def _user_of(login):
+    return user(login, "Bot" if login.endswith("[bot]") else "User")
+
+
+def commit(sim, r, c):
+    """A commit as compare / GET commits/{sha} show it."""
+    base = f"{API}/repos/{r.full_name}"
+    when = iso(c.created_at)
+    return {
+        "sha": c.sha, "node_id": f"C_{c.sha}", "url": f"{base}/commits/{c.sha}",
+        "html_url": f"https://github.com/{r.full_name}/commit/{c.sha}",
+        "comments_url": f"{base}/commits/{c.sha}/comments",
+        "commit": {"url": f"{base}/git/commits/{c.sha}", "author": dict(_who(c.author), date=when),
+                   "committer": dict(_who(c.committer), date=when), "message": c.message,
+                   "tree": {"sha": _tree(c.sha), "url": f"{base}/git/trees/{_tree(c.sha)}"}, "comment_count": 0,
+                   "verification": {"verified": c.committer == "web-flow",
+                                    "reason": "valid" if c.committer == "web-flow" else "unsigned",
+                                    "signature": None, "payload": None, "verified_at": None}},
+        "author": _user_of(c.author), "committer": _user_of(c.committer),
+        "parents": [{"sha": p, "url": f"{base}/commits/{p}", "html_url": f"https://github.com/{r.full_name}/commit/{p}"}
+                    for p in c.parents],
+    }
+
+
+def push_commit(r, c, distinct=True):
+    """A commit as the push event's commits[] / head_commit show it."""
+    author = dict(_who(c.author), username=c.author)
+    committer = dict(_who(c.committer), username=c.committer)
+    return {"id": c.sha, "tree_id": _tree(c.sha), "distinct": distinct, "message": c.message,
+            "timestamp": iso(c.created_at), "url": f"https://github.com/{r.full_name}/commit/{c.sha}",
+            "author": author, "committer": committer, "added": [], "removed": [], "modified": list(c.modified)}
+
+
+def deployment(sim, r, d):
+    base = f"{API}/repos/{r.full_name}"
+    return {"url": f"{base}/deployments/{d.id}", "id": d.id, "node_id": f"DE_{d.id}", "sha": d.sha, "ref": d.ref,
+            "task": d.task, "payload": dict(d.payload), "original_environment": d.original_environment,
+            "environment": d.environment, "description": d.description, "creator": _user_of(d.creator),
+            "created_at": iso(d.created_at), "updated_at": iso(d.updated_at),
+            "statuses_url": f"{base}/deployments/{d.id}/statuses", "repository_url": base,
+            "transient_environment": d.transient_environment, "production_environment": d.production_environment,
+            "performed_via_github_app": None}
+
+
+def deployment_status(sim, r, d, st):
+    base = f"{API}/repos/{r.full_name}"
+    return {"url": f"{base}/deployments/{d.id}/statuses/{st.id}", "id": st.id, "node_id": f"DES_{st.id}",
+            "state": st.state, "creator": _user_of(st.creator), "description": st.description or "",
+            "environment": st.environment, "target_url": st.target_url or "", "log_url": st.log_url or "",
+            "environment_url": st.environment_url or "", "created_at": iso(st.created_at),
+            "updated_at": iso(st.created_at), "deployment_url": f"{base}/deployments/{d.id}",
+            "repository_url": base, "performed_via_github_app": None}
+
+
+def workflow(sim, r, wf):
+    base = f"{API}/repos/{r.full_name}"
+    return {"id": wf["id"], "node_id": f"W_{wf['id']}", "name": wf["name"], "path": wf["path"], "state": "active",
+            "created_at": iso(wf["created_at"]), "updated_at": iso(wf["created_at"]),
+            "url": f"{base}/actions/workflows/{wf['id']}",
+            "html_url": f"https://github.com/{r.full_name}/blob/{r.default_branch}/{wf['path']}",
+            "badge_url": f"https://github.com/{r.full_name}/workflows/{wf['name']}/badge.svg"}
+
+
+def workflow_run(sim, r, run):
+    base = f"{API}/repos/{r.full_name}"
+    c = r.graph.get(run.head_sha)
+    head_commit = None
+    if c is not None:
+        head_commit = {"id": c.sha, "tree_id": _tree(c.sha), "message": c.message, "timestamp": iso(c.created_at),
+                       "author": _who(c.author), "committer": _who(c.committer)}
+    small = {"id": r.id, "node_id": f"R_{r.id}", "name": r.name, "full_name": r.full_name, "private": r.private,
+             "owner": user(r.owner, "Organization"), "html_url": f"https://github.com/{r.full_name}", "url": base}
+    prs = [] if run.event not in ("pull_request", "pull_request_target") else \
+        [pr_ref_small(sim, r, pr) for pr in sorted(r.prs.values(), key=lambda p: p.number)
+         if pr.state == "open" and not pr.fork and pr.head_sha == run.head_sha]
+    url = f"{base}/actions/runs/{run.id}"
+    return {
+        "id": run.id, "name": run.name, "node_id": f"WFR_{run.id}", "head_branch": run.head_branch,
+        "head_sha": run.head_sha, "path": run.path, "display_title": c.message.splitlines()[0] if c else run.name,
+        "run_number": run.run_number, "event": run.event, "status": run.status, "conclusion": run.conclusion,
+        "workflow_id": run.workflow_id, "check_suite_id": run.check_suite_id,
+        "check_suite_node_id": f"CS_{run.check_suite_id}",
+        "url": url, "html_url": run.html_url, "pull_requests": prs, "created_at": iso(run.created_at),
+        "updated_at": iso(run.updated_at), "actor": _user_of(run.actor), "triggering_actor": _user_of(run.actor),
+        "run_attempt": run.run_attempt, "referenced_workflows": [], "run_started_at": iso(run.run_started_at),
+        "jobs_url": f"{url}/jobs", "logs_url": f"{url}/logs",
+        "check_suite_url": f"{base}/check-suites/{run.check_suite_id}",
+        "artifacts_url": f"{url}/artifacts", "cancel_url": f"{url}/cancel", "rerun_url": f"{url}/rerun",
+        "previous_attempt_url": f"{url}/attempts/{run.run_attempt - 1}" if run.run_attempt > 1 else None,
+        "workflow_url": f"{base}/actions/workflows/{run.workflow_id}", "head_commit": head_commit,
+        "repository": small, "head_repository": small,
+    }

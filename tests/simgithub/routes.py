@@ -1,10 +1,10 @@
 """REST routes of the simulated GitHub: the App routes (JWT), the installation-token routes
 fleetbot uses (pulls, checks, statuses, issues, comments, labels, reviews, org/team membership,
-contents), shaped like GitHub's responses (contract §3, §4), and the unauthenticated /ext/
-files that stand for URLs outside GitHub. Handlers run under the SimGitHub lock and return
-Response objects or raise ApiError.
+contents, commits and compare, deployments, Actions runs), shaped like GitHub's responses
+(contract §3, §4), and the unauthenticated /ext/ files that stand for URLs outside GitHub.
+Handlers run under the SimGitHub lock and return Response objects or raise ApiError.
 
-Not here: GraphQL, compare, deployments, Actions runs, manifest conversion (see README).
+Not here: GraphQL, manifest conversion, workflow/job listings (see README).
 """
 import base64
 import calendar
@@ -16,7 +16,7 @@ import secrets
 import json
 import urllib.parse
 
-from . import checks, payloads
+from . import checks, graph, payloads
 from .model import CHECK_CONCLUSIONS, CHECK_STATUSES, CheckRun, Issue, Token, iso
 from .model import UNSET as _UNSET
 from .server import ApiError, Response
@@ -334,12 +334,149 @@ def combined_status(sim, req, o, r, ref):
 
 
 def commit_pulls(sim, req, o, r, sha):
+    """The merged PR whose merge put `sha` on its base; else every PR that has `sha` among its commits."""
     repo = sim._repo_for(req, o, r)
-    merged = [p for p in repo.prs.values() if p.merged and p.merge_commit_sha == sha]
-    prs = merged or [p for p in repo.prs.values() if p.head_sha == sha]
+    merged = [p for p in repo.prs.values() if p.merged and (p.merge_commit_sha == sha or sha in p.landed)]
+    prs = merged or [p for p in repo.prs.values() if p.head_sha == sha or sha in p.commit_shas]
     prs = sorted(prs, key=lambda p: p.number)
     chunk, headers = paginate(sim, req, [payloads.pull_request(sim, repo, p) for p in prs])
     return Response(200, chunk, headers)
+
+
+COMMITS_DOCS = "https://docs.github.com/rest/commits/commits"
+
+
+def get_commit(sim, req, o, r, ref):
+    repo = sim._repo_for(req, o, r)
+    sha = graph.resolve(repo, ref)
+    if sha is None:
+        raise ApiError(422, f"No commit found for SHA: {ref}", docs=COMMITS_DOCS + "#get-a-commit")
+    out = payloads.commit(sim, repo, repo.graph[sha])
+    out["stats"] = {"total": 0, "additions": 0, "deletions": 0}
+    out["files"] = []
+    return Response(200, out)
+
+
+COMPARE_LIMIT = 250          # commits in an unpaged compare (the newest ones)
+
+
+def compare_commits(sim, req, o, r, basehead):
+    """GET compare/{base}...{head}: git log base..head, oldest first. Without per_page/page at most the
+    newest 250 commits and no Link; with them pages of per_page (default 30, max 100) and Link."""
+    repo = sim._repo_for(req, o, r)
+    docs = COMMITS_DOCS + "#compare-two-commits"
+    base_ref, sep, head_ref = basehead.partition("...")
+    if not sep or not base_ref or not head_ref:
+        raise ApiError(404, "Not Found", docs=docs)
+    base, head = graph.resolve(repo, base_ref), graph.resolve(repo, head_ref)
+    if base is None or head is None:
+        raise ApiError(404, "Not Found", docs=docs)
+    cmp = graph.compare(repo, base, head)
+    if cmp is None:
+        raise ApiError(404, f"No common ancestor between {base_ref} and {head_ref}.", docs=docs)
+    commits = cmp["commits"]
+    headers = {}
+    paged = "per_page" in req.query or "page" in req.query
+    if paged:
+        commits, headers = paginate(sim, req, commits)
+    else:
+        commits = commits[-COMPARE_LIMIT:]
+    g = repo.graph
+    out = {"url": f"{payloads.API}/repos/{repo.full_name}/compare/{basehead}",
+           "html_url": f"https://github.com/{repo.full_name}/compare/{basehead}",
+           "permalink_url": f"https://github.com/{repo.full_name}/compare/"
+                            f"{repo.owner}:{base[:7]}...{repo.owner}:{head[:7]}",
+           "diff_url": f"https://github.com/{repo.full_name}/compare/{basehead}.diff",
+           "patch_url": f"https://github.com/{repo.full_name}/compare/{basehead}.patch",
+           "base_commit": payloads.commit(sim, repo, g[base]),
+           "merge_base_commit": payloads.commit(sim, repo, g[cmp["merge_base"]]),
+           "status": cmp["status"], "ahead_by": cmp["ahead_by"], "behind_by": cmp["behind_by"],
+           "total_commits": cmp["ahead_by"], "commits": [payloads.commit(sim, repo, g[x]) for x in commits]}
+    if not paged or _int_q(req, "page", 1, 1, 1_000_000) == 1:
+        out["files"] = []
+    return Response(200, out, headers)
+
+
+DEPLOY_DOCS = "https://docs.github.com/rest/deployments"
+
+
+def list_deployments(sim, req, o, r):
+    repo = sim._repo_for(req, o, r)
+    items = sorted(sim._deployments.get(repo.full_name, []), key=lambda d: d.id, reverse=True)
+    q = req.query
+    if q.get("sha"):
+        items = [d for d in items if d.sha == q["sha"]]
+    if q.get("ref"):
+        items = [d for d in items if d.ref == q["ref"]]
+    if q.get("task"):
+        items = [d for d in items if d.task == q["task"]]
+    if q.get("environment"):
+        items = [d for d in items if d.environment == q["environment"]]
+    chunk, headers = paginate(sim, req, items)
+    return Response(200, [payloads.deployment(sim, repo, d) for d in chunk], headers)
+
+
+def _deployment_of(sim, repo, did):
+    d = sim._deployment(repo, _int(did))
+    if d is None:
+        raise ApiError(404, "Not Found", docs=DEPLOY_DOCS + "/deployments#get-a-deployment")
+    return d
+
+
+def get_deployment(sim, req, o, r, did):
+    repo = sim._repo_for(req, o, r)
+    return Response(200, payloads.deployment(sim, repo, _deployment_of(sim, repo, did)))
+
+
+def list_deployment_statuses(sim, req, o, r, did):
+    repo = sim._repo_for(req, o, r)
+    d = _deployment_of(sim, repo, did)
+    chunk, headers = paginate(sim, req, sorted(d.statuses, key=lambda x: x.id, reverse=True))
+    return Response(200, [payloads.deployment_status(sim, repo, d, st) for st in chunk], headers)
+
+
+def get_deployment_status(sim, req, o, r, did, sid):
+    repo = sim._repo_for(req, o, r)
+    d = _deployment_of(sim, repo, did)
+    for st in d.statuses:
+        if st.id == _int(sid):
+            return Response(200, payloads.deployment_status(sim, repo, d, st))
+    raise ApiError(404, "Not Found", docs=DEPLOY_DOCS + "/statuses#get-a-deployment-status")
+
+
+RUN_STATUSES = ("completed", "action_required", "cancelled", "failure", "neutral", "skipped", "stale", "success",
+                "timed_out", "in_progress", "queued", "requested", "waiting", "pending")
+
+
+def list_workflow_runs(sim, req, o, r):
+    repo = sim._repo_for(req, o, r)
+    q = req.query
+    runs = sorted(sim._workflow_runs.get(repo.full_name, []), key=lambda x: x.id, reverse=True)
+    if q.get("head_sha"):
+        runs = [x for x in runs if x.head_sha == q["head_sha"]]
+    if q.get("branch"):
+        runs = [x for x in runs if x.head_branch == q["branch"]]
+    if q.get("event"):
+        runs = [x for x in runs if x.event == q["event"]]
+    if q.get("actor"):
+        runs = [x for x in runs if x.actor.lower() == q["actor"].lower()]
+    if q.get("status"):
+        st = q["status"]
+        if st not in RUN_STATUSES:
+            raise ApiError(422, "Validation Failed", errors=[{"resource": "WorkflowRun", "field": "status",
+                                                              "code": "invalid"}])
+        runs = [x for x in runs if x.status == st or x.conclusion == st]
+    chunk, headers = paginate(sim, req, runs)
+    return Response(200, {"total_count": len(runs), "workflow_runs": [payloads.workflow_run(sim, repo, x)
+                                                                      for x in chunk]}, headers)
+
+
+def get_workflow_run(sim, req, o, r, rid):
+    repo = sim._repo_for(req, o, r)
+    for run in sim._workflow_runs.get(repo.full_name, []):
+        if run.id == _int(rid):
+            return Response(200, payloads.workflow_run(sim, repo, run))
+    raise ApiError(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run")
 
 
 def _protection_json(repo, branch):
@@ -788,6 +925,15 @@ ROUTES = Routes([
     Route("GET", R + r"/commits/(?P<ref>.+)/check-runs", "token", list_check_runs),
     Route("GET", R + r"/commits/(?P<ref>.+)/status", "token", combined_status),
     Route("GET", R + r"/commits/(?P<sha>[0-9a-fA-F]{4,40})/pulls", "token", commit_pulls),
+    Route("GET", R + r"/commits/(?P<ref>[^/]+)", "token", get_commit),
+    Route("GET", R + r"/compare/(?P<basehead>.+)", "token", compare_commits),
+    Route("GET", R + r"/deployments", "token", list_deployments),
+    Route("GET", R + r"/deployments/(?P<did>" + SEG + r")", "token", get_deployment),
+    Route("GET", R + r"/deployments/(?P<did>" + SEG + r")/statuses", "token", list_deployment_statuses),
+    Route("GET", R + r"/deployments/(?P<did>" + SEG + r")/statuses/(?P<sid>" + SEG + r")", "token",
+          get_deployment_status),
+    Route("GET", R + r"/actions/runs", "token", list_workflow_runs),
+    Route("GET", R + r"/actions/runs/(?P<rid>" + SEG + r")", "token", get_workflow_run),
     Route("GET", R + r"/branches/(?P<branch>.+)/protection/required_status_checks", "token",
           branch_required_checks),
     Route("GET", R + r"/branches/(?P<branch>.+)", "token", get_branch),

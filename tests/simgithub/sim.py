@@ -4,8 +4,9 @@ calendar files), drive events (which go out as real signed webhooks), inject fau
 inspect what the app did (merges, comments, issues, check runs, calls).
 
 All state sits behind one lock; webhooks are queued while holding it and sent by the
-Deliverer thread outside it. It models no git history (only the set of known commits) and
-no GraphQL.
+Deliverer thread outside it. Git history is a commit graph (parents per commit, no trees);
+post-merge executions (deployments, workflow runs, checks and statuses on default-branch
+commits) are scripted per test. No GraphQL.
 """
 import collections
 import copy
@@ -14,10 +15,11 @@ import sys
 import threading
 import time
 
-from . import checks, payloads
+from . import checks, graph, payloads
 from .faults import Faults
-from .model import (STATUS_STATES, CHECK_CONCLUSIONS, ORG_ROLES, PERMISSIONS, REVIEW_STATES, TEAM_ROLES,
-                    CheckRun, Comment, Installation, Issue, PullRequest, Repo, Review, Status, new_sha)
+from .model import (STATUS_STATES, CHECK_CONCLUSIONS, DEPLOYMENT_STATES, ORG_ROLES, PERMISSIONS, REVIEW_STATES,
+                    TEAM_ROLES, WORKFLOW_CONCLUSIONS, CheckRun, Comment, Commit, Deployment, DeploymentStatus,
+                    Installation, Issue, PullRequest, Repo, Review, Status, WorkflowRun, new_sha)
 from .model import UNSET as _UNSET
 from .routes import ROUTES
 from .server import ApiError, Server
@@ -76,6 +78,9 @@ class SimGitHub:
         self._runs = {}          # repo -> [CheckRun]
         self._statuses = {}      # repo -> [Status]
         self._suites = {}        # (repo, sha, app_id) -> suite id
+        self._deployments = {}   # repo -> [Deployment], oldest first
+        self._workflow_runs = {}  # repo -> [WorkflowRun], oldest first
+        self._workflows = {}     # (repo, path) -> {id, name, path, runs (count), created_at}
         self._apps = dict(KNOWN_APPS)
         self._known_users = set()
         self._teams = {}         # (org, slug) lower -> {id, slug, name, org, members{login lower: [login, role, state]}}
@@ -129,7 +134,9 @@ class SimGitHub:
         starts = {"installation": 40_000_001, "repo": 700_000_001, "check_run": 9_000_000_001,
                   "check_suite": 8_000_000_001, "status": 6_000_000_001, "comment": 2_000_000_001,
                   "delivery": 30_000_000_001, "pr": 1_500_000_001, "issue": 3_000_000_001,
-                  "review": 1_800_000_001, "team": 5_000_001}
+                  "review": 1_800_000_001, "team": 5_000_001, "deployment": 1_200_000_001,
+                  "deployment_status": 4_100_000_001, "workflow_run": 7_100_000_001, "workflow": 60_000_001,
+                  "actions_suite": 8_500_000_001}
         with self._id_lock:
             if kind not in self._counters:
                 self._counters[kind] = itertools.count(starts.get(kind, 1))
@@ -182,10 +189,37 @@ class SimGitHub:
             raise ApiError(404, "Not Found")
         return item
 
-    def _commit(self, r, sha, branch=None):
-        """Remember that commit `sha` exists in repo `r` (made on `branch`, None if unknown/fork)."""
+    def _commit(self, r, sha, branch=None, parents=(), message="commit", author="alice", committer=None,
+                modified=()):
+        """Remember that commit `sha` exists in repo `r` (made on `branch`, None if unknown/fork), with
+        its parents in the commit graph. A sha the sim did not make (a test passed it to set_status,
+        complete_check, ...) becomes a root commit: it shares no history with anything."""
         if sha and sha not in r.commits:
             r.commits[sha] = branch
+        if sha and sha not in r.graph:
+            r.graph[sha] = Commit(sha, [p for p in parents if p], message, author, committer or author, self.now(),
+                                  self._next_id("commit_seq"), tuple(modified))
+
+    def _new_commit(self, r, branch, parents, message, author, committer=None, modified=()):
+        """Make a new commit (fresh sha) on `branch` with these parents; returns its sha."""
+        sha = new_sha()
+        self._commit(r, sha, branch, parents, message, author, committer, modified)
+        return sha
+
+    def _ensure_branch(self, r, branch):
+        """Create `branch` off the default branch head when missing (one commit of its own, so that
+        its head sha is distinct)."""
+        if branch not in r.branches:
+            r.branches[branch] = self._new_commit(r, branch, [r.branches[r.default_branch]],
+                                                  f"Start {branch}", r.owner)
+        return r.branches[branch]
+
+    def _resolve(self, r, ref):
+        """sha of a branch name / sha / sha prefix, else KeyError (scripting helpers)."""
+        sha = graph.resolve(r, ref)
+        if sha is None:
+            raise KeyError(f"simgithub: unknown commit or branch {ref!r} in {r.full_name}")
+        return sha
 
     def _org_role(self, org, login):
         """'admin' or 'member' for an active org member, else None."""
@@ -277,17 +311,19 @@ class SimGitHub:
         fields.update(extra)
         return self._emit("pull_request", repo, fields, sender, action=action)
 
-    def _emit_push(self, repo, branch, before, after, pusher, message, modified=()):
-        now_commit = {"id": after, "tree_id": new_sha(), "distinct": True, "message": message,
-                      "timestamp": payloads.iso(self.now()),
-                      "author": {"name": pusher[0], "email": f"{pusher[0]}@users.noreply.github.com",
-                                 "username": pusher[0]},
-                      "committer": {"name": "GitHub", "email": "noreply@github.com", "username": "web-flow"},
-                      "added": [], "removed": [], "modified": list(modified)}
+    def _emit_push(self, repo, branch, before, after, pusher, distinct=None):
+        """push event for `branch` moving before -> after. commits[] = before..after oldest first (at
+        most 2048, as GitHub); those already in the repo before the push (a merged PR's own
+        commits) have distinct: false. head_commit = the new head."""
+        shas = graph.only_in(repo, after, before) if before else [after]
+        shas = shas[-2048:]
+        commits = [payloads.push_commit(repo, repo.graph[x], distinct=(distinct is None or x in distinct))
+                   for x in shas]
+        head = payloads.push_commit(repo, repo.graph[after], distinct=True)
         fields = {"ref": f"refs/heads/{branch}", "before": before or "0" * 40, "after": after,
                   "created": before is None, "deleted": False, "forced": False, "base_ref": None,
                   "compare": f"https://github.com/{repo.full_name}/compare/{(before or '0' * 40)[:12]}...{after[:12]}",
-                  "commits": [now_commit], "head_commit": now_commit,
+                  "commits": commits, "head_commit": head,
                   "pusher": {"name": pusher[0], "email": f"{pusher[0]}@users.noreply.github.com"}}
         return self._emit("push", repo, fields, pusher)
 
@@ -326,22 +362,44 @@ class SimGitHub:
             self._calls.append(Call(method, path, status, installation_id))
 
     # ---- state changes used by routes and scripting (caller holds the lock) ----------------
+    def _merge_commits(self, repo, pr, by, method, title, message):
+        """Make the commits a merge puts on the base branch; returns them oldest first.
+        merge: one commit, parents [base head, PR head]; squash: one commit, parent the base head;
+        rebase: one new commit per PR commit (base..head), chained on the base head."""
+        base = self._ensure_branch(repo, pr.base_ref)
+        owner = pr.fork_owner if pr.fork else repo.owner
+        if method == "merge":
+            text = (title or f"Merge pull request #{pr.number} from {owner}/{pr.head_ref}") + "\n\n" + \
+                (message if message is not None else pr.title)
+            return [self._new_commit(repo, pr.base_ref, [base, pr.head_sha], text, by[0], "web-flow")]
+        own = graph.only_in(repo, pr.head_sha, base) or [pr.head_sha]
+        if method == "squash":
+            body = message if message is not None else "\n\n".join(f"* {repo.graph[x].message.splitlines()[0]}"
+                                                                   for x in own)
+            text = (title or f"{pr.title} (#{pr.number})") + ("\n\n" + body if body else "")
+            return [self._new_commit(repo, pr.base_ref, [base], text, pr.author, "web-flow")]
+        out, parent = [], base
+        for x in own:
+            c = repo.graph[x]
+            parent = self._new_commit(repo, pr.base_ref, [parent], c.message, c.author, "web-flow")
+            out.append(parent)
+        return out
+
     def _do_merge(self, repo, pr, by, method, sha_sent, title=None, message=None, record=True):
         now = self.now()
-        merge_sha = new_sha()
         before = repo.branches.get(pr.base_ref)
+        landed = self._merge_commits(repo, pr, by, method, title, message)
+        merge_sha = landed[-1]
         pr.state, pr.merged, pr.merged_at, pr.closed_at, pr.updated_at = "closed", True, now, now, now
-        pr.merged_by, pr.merge_commit_sha = by, merge_sha
+        pr.merged_by, pr.merge_commit_sha, pr.landed = by, merge_sha, landed
         repo.branches[pr.base_ref] = merge_sha
-        self._commit(repo, merge_sha, pr.base_ref)
         if record:
             self._merges.append({"repo": repo.full_name, "number": pr.number, "sha_sent": sha_sent,
                                  "head_sha": pr.head_sha, "merge_commit_sha": merge_sha,
                                  "merge_method": method, "commit_title": title, "commit_message": message,
                                  "at": now})
         self._emit_pr(repo, pr, "closed", by)
-        self._emit_push(repo, pr.base_ref, before, merge_sha, by,
-                        title or f"Merge pull request #{pr.number} from {pr.head_ref}")
+        self._emit_push(repo, pr.base_ref, before, merge_sha, by, distinct=set(landed))
         for other in repo.prs.values():
             if other.state == "open" and other.base_ref == pr.base_ref:
                 other.base_sha = merge_sha
@@ -483,8 +541,7 @@ class SimGitHub:
             if full_name.lower() in self._repos_ci:
                 raise ValueError(f"repo {full_name} exists")
             r = Repo(self._next_id("repo"), owner, name, default_branch, installation, private=private)
-            r.branches[default_branch] = new_sha()
-            self._commit(r, r.branches[default_branch], default_branch)
+            r.branches[default_branch] = self._new_commit(r, default_branch, [], "Initial commit", owner)
             self._repos[full_name] = r
             self._repos_ci[full_name.lower()] = full_name
             self._known_users.add(owner)
@@ -514,8 +571,7 @@ class SimGitHub:
         """Classic branch protection with required status checks (checks: [{context, app_id}])."""
         with self._lock:
             r = self._repo(repo)
-            r.branches.setdefault(branch, new_sha())
-            self._commit(r, r.branches[branch], branch)
+            self._ensure_branch(r, branch)
             r.protection[branch] = {"contexts": list(contexts), "enforcement_level": enforcement_level,
                                     "checks": [{"context": c["context"], "app_id": c.get("app_id")} for c in checks],
                                     "strict": strict}
@@ -614,19 +670,20 @@ class SimGitHub:
             number = r.next_number
             r.next_number += 1
             base = base or r.default_branch
-            if base not in r.branches:
-                r.branches[base] = new_sha()
-                self._commit(r, r.branches[base], base)
+            self._ensure_branch(r, base)
             now = self.now()
+            head_ref = head_ref or f"shift/change-{number}"
+            head_sha = self._new_commit(r, None if fork else head_ref, [r.branches[base]],
+                                        title or f"Automated change #{number}", author)
             pr = PullRequest(id=self._next_id("pr"), number=number, node_id=f"PR_kwDOsim{r.id}_{number}",
                              title=title or f"Automated change #{number}", body=body, author=author,
-                             author_type=author_type, head_ref=head_ref or f"shift/change-{number}",
-                             head_sha=new_sha(), base_ref=base, base_sha=r.branches[base], labels=[],
+                             author_type=author_type, head_ref=head_ref,
+                             head_sha=head_sha, base_ref=base, base_sha=r.branches[base], labels=[],
                              draft=draft, conflict=conflict, fork=fork,
                              fork_owner=(f"{author}-fork" if fork else None), touches_workflows=touches_workflows,
                              created_at=now, updated_at=now, merge_commit_sha=new_sha())
             r.prs[number] = pr
-            self._commit(r, pr.head_sha, None if fork else pr.head_ref)
+            pr.commit_shas.append(head_sha)
             if not fork:
                 r.branches[pr.head_ref] = pr.head_sha
             self._known_users.add(author)
@@ -653,8 +710,10 @@ class SimGitHub:
         """New head commit on the PR (sends synchronize); returns the new head sha."""
         with self._lock:
             r, pr = self._pr(repo, number)
-            before, pr.head_sha = pr.head_sha, new_sha()
-            self._commit(r, pr.head_sha, None if pr.fork else pr.head_ref)
+            before = pr.head_sha
+            pr.head_sha = self._new_commit(r, None if pr.fork else pr.head_ref, [before],
+                                           f"Update {pr.head_ref}", by or pr.author)
+            pr.commit_shas.append(pr.head_sha)
             if conflict is not None:
                 pr.conflict = conflict
             if not pr.fork:
@@ -696,20 +755,22 @@ class SimGitHub:
             self._invalidate(pr)
             self._emit_pr(r, pr, "reopened", (by or pr.author, "User"))
 
-    def merge_pr(self, repo, number, by="alice"):
-        """A human merges the PR in the UI (not recorded in sim.merges); returns the merge sha."""
+    def merge_pr(self, repo, number, by="alice", method="merge"):
+        """A human merges the PR in the UI (not recorded in sim.merges); method merge | squash |
+        rebase; returns the new base head (merge commit, squash commit or last rebased commit)."""
+        if method not in ("merge", "squash", "rebase"):
+            raise ValueError("method must be merge, squash or rebase")
         with self._lock:
             r, pr = self._pr(repo, number)
             if pr.state != "open":
                 raise ValueError("PR is not open")
-            return self._do_merge(r, pr, (by, "User"), "merge", None, record=False)
+            return self._do_merge(r, pr, (by, "User"), method, None, record=False)
 
     def edit_pr_base(self, repo, number, base, by=None):
         """Retarget the PR (sends pull_request edited with changes.base)."""
         with self._lock:
             r, pr = self._pr(repo, number)
-            r.branches.setdefault(base, new_sha())
-            self._commit(r, r.branches[base], base)
+            self._ensure_branch(r, base)
             changes = {"base": {"ref": {"from": pr.base_ref}, "sha": {"from": pr.base_sha}}}
             pr.base_ref, pr.base_sha = base, r.branches[base]
             self._invalidate(pr)
@@ -722,18 +783,21 @@ class SimGitHub:
             self._known_users.add(user)
             return self._add_comment(r, item, body, user, user_type).id
 
-    def push_to_branch(self, repo, branch=None, files=None, by="alice"):
-        """Push a commit to a branch (push event); open PRs against it recompute mergeable.
-        `files` ({path: text}) are written on that branch and listed as modified."""
+    def push_to_branch(self, repo, branch=None, files=None, by="alice", message=None):
+        """Push one commit to a branch (push event); its parent is the previous head (a new branch
+        starts from the default branch head). Open PRs against it recompute mergeable.
+        `files` ({path: text}) are written on that branch and listed as modified. Returns the sha."""
         with self._lock:
             r = self._repo(repo)
             branch = branch or r.default_branch
-            before, after = r.branches.get(branch), new_sha()
+            before = r.branches.get(branch)
+            parent = before if before is not None else r.branches[r.default_branch]
+            after = self._new_commit(r, branch, [parent], message or "Direct push", by,
+                                     modified=sorted(files or {}))
             r.branches[branch] = after
-            self._commit(r, after, branch)
             for path, text in (files or {}).items():
                 r.files[(branch, path.strip("/"))] = text.encode("utf-8") if isinstance(text, str) else text
-            self._emit_push(r, branch, before, after, (by, "User"), "Direct push", modified=sorted(files or {}))
+            self._emit_push(r, branch, before, after, (by, "User"))
             self._invalidate_base(r, branch)
             return after
 
@@ -963,6 +1027,169 @@ class SimGitHub:
             self._emit("status", r, payloads.status_event(self, r, st), (creator, "User"))
             return st.id
 
+    # ---- scripting: post-merge executions (deployments, workflow runs) ---------------------
+    def _sender(self, login):
+        return (login, "Bot" if str(login).endswith("[bot]") else "User")
+
+    def _sha_arg(self, r, sha):
+        """sha of a scripting `sha` argument: None -> default branch head; a branch name or known
+        sha (prefix) -> its sha; an unknown 40-hex sha becomes a known root commit; else KeyError."""
+        if sha is None:
+            return r.branches[r.default_branch]
+        named = graph.resolve(r, sha)
+        if named is None:
+            if not graph.HEX.match(str(sha)) or len(str(sha)) != 40:
+                raise KeyError(f"simgithub: unknown commit or branch {sha!r} in {r.full_name}")
+            self._commit(r, sha)
+            named = sha
+        return named
+
+    def create_deployment(self, repo, sha=None, environment="production", task="deploy", creator="deploy-bot",
+                          ref=None, payload=None, description=None, production_environment=None,
+                          transient_environment=False):
+        """A deployment of `sha` (default: the default branch head; a branch name works too) is created:
+        `deployment` created. `ref` defaults to the branch name given (or the default branch when sha is
+        None), else the sha. Returns the deployment id."""
+        with self._lock:
+            r = self._repo(repo)
+            if ref is None:
+                ref = r.default_branch if sha is None else (sha if sha in r.branches else None)
+            sha = self._sha_arg(r, sha)
+            now = self.now()
+            d = Deployment(self._next_id("deployment"), r.full_name, sha, ref or sha, task, environment, environment,
+                           description, dict(payload or {}), creator, now, now,
+                           environment == "production" if production_environment is None
+                           else bool(production_environment), bool(transient_environment))
+            self._deployments.setdefault(r.full_name, []).append(d)
+            self._emit("deployment", r, {"deployment": payloads.deployment(self, r, d), "workflow": None,
+                                         "workflow_run": None}, self._sender(creator), action="created")
+            return d.id
+
+    def _deployment(self, r, deployment_id):
+        for d in self._deployments.get(r.full_name, []):
+            if d.id == int(deployment_id):
+                return d
+        return None
+
+    def set_deployment_status(self, repo, deployment_id, state="success", environment_url=None, log_url=None,
+                              description=None, creator="deploy-bot", target_url=None, environment=None):
+        """A new status of a deployment: `deployment_status` created (`deployment_status` + `deployment`).
+        target_url defaults to log_url (GitHub keeps both equal); environment to the deployment's.
+        Returns the status id."""
+        if state not in DEPLOYMENT_STATES:
+            raise ValueError(f"state must be one of {DEPLOYMENT_STATES}")
+        with self._lock:
+            r = self._repo(repo)
+            d = self._deployment(r, deployment_id)
+            if d is None:
+                raise KeyError(f"simgithub: unknown deployment {deployment_id} in {r.full_name}")
+            now = self.now()
+            if environment:
+                d.environment = environment
+            st = DeploymentStatus(self._next_id("deployment_status"), d.id, state, d.environment, environment_url,
+                                  log_url, target_url if target_url is not None else log_url, description, creator,
+                                  now)
+            d.statuses.append(st)
+            d.updated_at = now
+            self._emit("deployment_status", r, {"deployment_status": payloads.deployment_status(self, r, d, st),
+                                                "deployment": payloads.deployment(self, r, d), "check_run": None,
+                                                "workflow": None, "workflow_run": None},
+                       self._sender(creator), action="created")
+            return st.id
+
+    def _workflow(self, r, name, path):
+        key = (r.full_name, path)
+        if key not in self._workflows:
+            self._workflows[key] = {"id": self._next_id("workflow"), "name": name, "path": path, "runs": 0,
+                                    "created_at": self.now()}
+        return self._workflows[key]
+
+    def _run_branch(self, r, sha):
+        for pr in sorted(r.prs.values(), key=lambda p: p.number, reverse=True):
+            if pr.head_sha == sha:
+                return pr.head_ref
+        return self._head_branch_for(r, sha) or r.default_branch
+
+    def run_workflow(self, repo, name="CI", sha=None, event="push", branch=None, conclusion="success",
+                     path=".github/workflows/ci.yml", html_url=None, actor=None):
+        """An Actions workflow run on `sha` (default: the default branch head): `workflow_run` requested,
+        in_progress, then completed with `conclusion` (conclusion=None leaves it in progress; finish it with
+        complete_workflow_run). `branch` defaults to the default branch for the default head, else the
+        branch the sha is the head of (a PR's head branch) or was made on. Creates no check suite or check
+        runs. Returns the run id."""
+        if conclusion is not None and conclusion not in WORKFLOW_CONCLUSIONS:
+            raise ValueError(f"conclusion must be one of {WORKFLOW_CONCLUSIONS}")
+        with self._lock:
+            r = self._repo(repo)
+            given = sha
+            sha = self._sha_arg(r, sha)
+            if branch is None:
+                branch = r.default_branch if given is None or given == r.default_branch else self._run_branch(r, sha)
+            wf = self._workflow(r, name, path)
+            wf["runs"] += 1
+            now = self.now()
+            rid = self._next_id("workflow_run")
+            author = r.graph[sha].author if sha in r.graph else "alice"
+            run = WorkflowRun(rid, r.full_name, name, path, wf["id"], sha, branch, event, "requested", None,
+                              wf["runs"], 1, self._next_id("actions_suite"),
+                              html_url or f"https://github.com/{r.full_name}/actions/runs/{rid}",
+                              actor or author, now, now, now)
+            self._workflow_runs.setdefault(r.full_name, []).append(run)
+            self._workflow_event(r, run, "requested")
+            run.status = "in_progress"
+            self._workflow_event(r, run, "in_progress")
+            if conclusion is not None:
+                self._finish_run(r, run, conclusion)
+            return run.id
+
+    def _workflow_event(self, r, run, action):
+        wf = self._workflows[(r.full_name, run.path)]
+        self._emit("workflow_run", r, {"workflow_run": payloads.workflow_run(self, r, run),
+                                       "workflow": payloads.workflow(self, r, wf)},
+                   self._sender(run.actor), action=action)
+
+    def _finish_run(self, r, run, conclusion):
+        run.status, run.conclusion, run.updated_at = "completed", conclusion, self.now()
+        self._workflow_event(r, run, "completed")
+
+    def _workflow_run(self, r, run_id):
+        for run in self._workflow_runs.get(r.full_name, []):
+            if run.id == int(run_id):
+                return run
+        raise KeyError(f"simgithub: unknown workflow run {run_id} in {r.full_name}")
+
+    def complete_workflow_run(self, repo, run_id, conclusion="success"):
+        """Finish an in-progress run (workflow_run completed)."""
+        if conclusion not in WORKFLOW_CONCLUSIONS:
+            raise ValueError(f"conclusion must be one of {WORKFLOW_CONCLUSIONS}")
+        with self._lock:
+            r = self._repo(repo)
+            run = self._workflow_run(r, run_id)
+            if run.status == "completed":
+                raise ValueError("workflow run already completed")
+            self._finish_run(r, run, conclusion)
+
+    def rerun_workflow(self, repo, run_id, conclusion="success"):
+        """Re-run a completed run: same id, run_attempt + 1, requested / in_progress / completed again
+        (conclusion=None leaves it in progress). Returns the new run_attempt."""
+        if conclusion is not None and conclusion not in WORKFLOW_CONCLUSIONS:
+            raise ValueError(f"conclusion must be one of {WORKFLOW_CONCLUSIONS}")
+        with self._lock:
+            r = self._repo(repo)
+            run = self._workflow_run(r, run_id)
+            if run.status != "completed":
+                raise ValueError("only a completed workflow run can be re-run")
+            now = self.now()
+            run.run_attempt += 1
+            run.status, run.conclusion, run.updated_at, run.run_started_at = "requested", None, now, now
+            run.check_suite_id = self._next_id("actions_suite")
+            self._workflow_event(r, run, "requested")
+            run.status = "in_progress"
+            self._workflow_event(r, run, "in_progress")
+            if conclusion is not None:
+                self._finish_run(r, run, conclusion)
+            return run.run_attempt
+
     # ---- scripting: limits and faults ------------------------------------------------------
     def set_rate_limit(self, installation, limit=None, remaining=None, reset_in=None):
         """Primary budget of one installation; remaining=0 makes the next counted call 403/429."""
@@ -1082,6 +1309,46 @@ class SimGitHub:
             runs = [x for x in self._runs.get(r.full_name, [])
                     if x.via_api and x.app_id == self.app_id and (sha is None or x.head_sha == sha)]
             return [payloads.check_run(self, r, x) for x in sorted(runs, key=lambda x: x.id)]
+
+    def commit_parents(self, repo, sha):
+        """Parent shas of a commit (`sha` may be a branch name or sha prefix); [] for a root."""
+        with self._lock:
+            r = self._repo(repo)
+            return list(r.graph[self._resolve(r, sha)].parents)
+
+    def is_ancestor(self, repo, ancestor, descendant):
+        """Whether `ancestor` is in the history of `descendant` (equal counts); branch names work."""
+        with self._lock:
+            r = self._repo(repo)
+            return graph.is_ancestor(r, self._resolve(r, ancestor), self._resolve(r, descendant))
+
+    def compare(self, repo, base, head):
+        """What GET compare/{base}...{head} computes: {status, ahead_by, behind_by, merge_base, commits
+        (all shas of base..head, oldest first)}, or None when the histories share no commit."""
+        with self._lock:
+            r = self._repo(repo)
+            return graph.compare(r, self._resolve(r, base), self._resolve(r, head))
+
+    def commit(self, repo, sha):
+        """A commit in REST shape ({sha, commit{message, author, committer}, parents[{sha}], ...})."""
+        with self._lock:
+            r = self._repo(repo)
+            return payloads.commit(self, r, r.graph[self._resolve(r, sha)])
+
+    def deployments(self, repo):
+        """Every deployment of the repo, REST shape, oldest first, each with an extra `statuses` key
+        (its statuses in REST shape, oldest first)."""
+        with self._lock:
+            r = self._repo(repo)
+            return [dict(payloads.deployment(self, r, d),
+                         statuses=[payloads.deployment_status(self, r, d, st) for st in d.statuses])
+                    for d in self._deployments.get(r.full_name, [])]
+
+    def workflow_runs(self, repo):
+        """Every workflow run of the repo, REST shape, oldest first."""
+        with self._lock:
+            r = self._repo(repo)
+            return [payloads.workflow_run(self, r, x) for x in self._workflow_runs.get(r.full_name, [])]
 
     def has_commit(self, repo, sha):
         """Whether `sha` is a commit the repo knows (POST check-runs accepts exactly these)."""

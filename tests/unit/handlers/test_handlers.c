@@ -404,3 +404,64 @@ TEST(push_touching_policy_files_bumps_their_generation)
         0);
     CHECK_INT_EQ(redis_fixture_int(&fx, "EXISTS fb:policy:gen:acme/web"), 0);
 }
+
+#define SHA40 "abcdefabcdefabcdefabcdefabcdefabcdef1234"
+
+static const char DEPLOY_FAILED[] =
+    "{\"action\":\"created\",\"installation\":{\"id\":7},"
+    "\"repository\":{\"full_name\":\"acme/api\",\"default_branch\":\"main\"},"
+    "\"deployment_status\":{\"id\":55,\"state\":\"failure\",\"environment\":\"production\","
+    "\"log_url\":\"https://ci.example/55\"},"
+    "\"deployment\":{\"id\":5,\"sha\":\"" SHA40 "\",\"environment\":\"production\"}}";
+
+/* Executions after a merge are kept once, only where merges are registered, only when
+ * finished, and handed to the Firewatch job. */
+TEST(executions_are_kept_for_firewatch)
+{
+    flush();
+    struct fb_error err;
+    /* no registered merge in the repo: nothing kept, no job */
+    CHECK_INT_EQ(run_handler("deployment_status", DEPLOY_FAILED, &err), 0);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "ZCARD fb:evalq"), 0);
+    redis_fixture_int(&fx, "ZADD fb:fw:merges:acme/api 1000 7");
+    CHECK_INT_EQ(run_handler("deployment_status", DEPLOY_FAILED, &err), 0);
+    CHECK_INT_EQ(evalq_score("fw|7|acme/api|deployment:55"), 1000000);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "HEXISTS fb:fw:exec:acme/api:deployment:55 pipeline"), 1);
+    CHECK_INT_EQ(run_handler("deployment_status", DEPLOY_FAILED, &err), 0); /* redelivered */
+    CHECK_INT_EQ(redis_fixture_int(&fx, "ZCARD fb:evalq"), 1);
+    /* not finished: not an execution yet */
+    CHECK_INT_EQ(run_handler("deployment_status",
+                             "{\"installation\":{\"id\":7},\"repository\":{\"full_name\":"
+                             "\"acme/api\"},\"deployment_status\":{\"id\":56,\"state\":"
+                             "\"in_progress\"},\"deployment\":{\"sha\":\"" SHA40 "\"}}",
+                             &err),
+                 HANDLER_NOT_MINE);
+    /* a workflow run: only completed runs of pushes to the default branch */
+    static const char RUN[] = "{\"action\":\"completed\",\"installation\":{\"id\":7},"
+                              "\"repository\":{\"full_name\":\"acme/api\",\"default_branch\":"
+                              "\"main\"},\"workflow_run\":{\"id\":9,\"run_attempt\":2,"
+                              "\"name\":\"CI\",\"head_branch\":\"%s\",\"event\":\"push\","
+                              "\"head_sha\":\"" SHA40 "\",\"conclusion\":\"success\"}}";
+    char text[1024];
+    snprintf(text, sizeof(text), RUN, "main");
+    CHECK_INT_EQ(run_handler("workflow_run", text, &err), 0);
+    CHECK_INT_EQ(evalq_score("fw|7|acme/api|workflow:9-2"), 1000000);
+    snprintf(text, sizeof(text), RUN, "feature");
+    CHECK_INT_EQ(run_handler("workflow_run", text, &err), HANDLER_NOT_MINE);
+    /* a status on a default-branch commit */
+    CHECK_INT_EQ(run_handler("status",
+                             "{\"id\":77,\"installation\":{\"id\":7},\"repository\":{"
+                             "\"full_name\":\"acme/api\",\"default_branch\":\"main\"},"
+                             "\"sha\":\"" SHA40 "\",\"state\":\"error\",\"context\":\"ci/jenkins\","
+                             "\"branches\":[{\"name\":\"main\"}]}",
+                             &err),
+                 0);
+    CHECK_INT_EQ(evalq_score("fw|7|acme/api|status:77"), 1000000);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "HEXISTS fb:fw:exec:acme/api:status:77 sha"), 1);
+    /* malformed: no sha */
+    CHECK(run_handler("deployment_status",
+                      "{\"installation\":{\"id\":7},\"repository\":{\"full_name\":\"acme/api\"},"
+                      "\"deployment_status\":{\"id\":57,\"state\":\"failure\"},"
+                      "\"deployment\":{\"sha\":\"zz\"}}",
+                      &err) == FB_ERR_INVALID);
+}
