@@ -363,6 +363,9 @@ static void do_pause(struct cmd_run *r, const struct command *c, bool pause)
             c->shift, c->shift);
     } else {
         redis_batch_cmd(b, "DEL " STORE_SHIFT_PAUSED_PREFIX "%s", c->shift);
+        /* Firewatch counts afresh from now, and its incident is over */
+        redis_batch_cmd(b, "SET " STORE_FW_SHIFT_PREFIX "%s:since %s", c->shift, at);
+        redis_batch_cmd(b, "DEL " STORE_FW_INCIDENT_PREFIX "%s", c->shift);
         store_schedule_shift(b, c->shift, r->now);
         say(r, "- **resume-shift**: shift %s is resumed; its PRs are evaluated again now.\n",
             c->shift);

@@ -322,10 +322,38 @@ static void team_of(struct pctx *p, const char *name, const struct ynode *n, str
         holidays_of(p, v, t);
 }
 
+/* firewatch: {min_implicated, max_failure_percent, window, alert_repo} */
+static void firewatch_of(struct pctx *p, const struct ynode *v, struct cfg_firewatch *fw)
+{
+    if (!is_kind(p, v, YNODE_MAP, "firewatch"))
+        return;
+    static const char *const keys[] = {"min_implicated", "max_failure_percent", "window",
+                                       "alert_repo", NULL};
+    only_keys(p, v, keys, "firewatch");
+    const struct ynode *w;
+    if ((w = ynode_get(v, "min_implicated")) != NULL)
+        int_of(p, w, 1, 100000, &fw->min_implicated, "firewatch.min_implicated");
+    if ((w = ynode_get(v, "max_failure_percent")) != NULL)
+        int_of(p, w, 1, 100, &fw->max_failure_percent, "firewatch.max_failure_percent");
+    if ((w = ynode_get(v, "window")) != NULL)
+        duration_of(p, w, &fw->window_s, "firewatch.window");
+    if ((w = ynode_get(v, "alert_repo")) != NULL) {
+        fw->alert_repo = text_of(p, w, "firewatch.alert_repo");
+        const char *r = fw->alert_repo;
+        const char *slash = r ? strchr(r, '/') : NULL;
+        if (r && (slash == NULL || slash == r || slash[1] == '\0' || strchr(slash + 1, '/') ||
+                  strlen(r) > 200)) {
+            fail(p, w->line, "firewatch.alert_repo must be owner/name, not \"%s\"", r);
+            free(fw->alert_repo);
+            fw->alert_repo = NULL;
+        }
+    }
+}
+
 static void org_of(struct pctx *p, const struct ynode *root, struct cfg_org *o)
 {
     static const char *const keys[] = {"defaults", "teams",    "rate_limits", "freezes",
-                                       "critical", "opt_outs", NULL};
+                                       "critical", "opt_outs", "firewatch",   NULL};
     only_keys(p, root, keys, "fleetbot.yml");
     const struct ynode *v, *w;
     if ((v = ynode_get(root, "teams")) != NULL && is_kind(p, v, YNODE_MAP, "teams")) {
@@ -366,6 +394,8 @@ static void org_of(struct pctx *p, const struct ynode *root, struct cfg_org *o)
         if ((w = ynode_get(v, "notice_days")) != NULL)
             int_of(p, w, 0, 30, &o->opt_out_notice_days, "opt_outs.notice_days");
     }
+    if ((v = ynode_get(root, "firewatch")) != NULL)
+        firewatch_of(p, v, &o->firewatch);
     if ((v = ynode_get(root, "critical")) != NULL && is_kind(p, v, YNODE_MAP, "critical")) {
         static const char *const ckeys[] = {"tiers", "require_approval", "hours",
                                             "after_lower_tiers", NULL};
@@ -425,8 +455,9 @@ int config_parse_org(const char *file, const char *text, size_t len, config_zone
 int config_parse_shift(const char *file, const char *name, const char *text, size_t len,
                        struct cfg_shift *out, struct config_errors *errs)
 {
-    static const char *const keys[] = {"description",         "owners", "automerge", "merge_method",
-                                       "rate_limit_per_hour", NULL};
+    static const char *const keys[] = {
+        "description",         "owners", "automerge", "merge_method", "firewatch",
+        "rate_limit_per_hour", NULL};
     struct pctx p = {file, errs, errs->n + errs->dropped, NULL, NULL};
     out->name = xstrdup(name);
     out->automerge = true;
@@ -459,6 +490,8 @@ int config_parse_shift(const char *file, const char *name, const char *text, siz
         int_of(&p, v, 1, 100000, &out->per_hour, "rate_limit_per_hour");
     if ((v = ynode_get(root, "description")) != NULL)
         is_kind(&p, v, YNODE_SCALAR, "description");
+    if ((v = ynode_get(root, "firewatch")) != NULL)
+        firewatch_of(&p, v, &out->firewatch);
     ynode_free(root);
     return result(&p);
 }
@@ -560,6 +593,7 @@ void cfg_org_free(struct cfg_org *o)
     free(o->default_team);
     free_freezes(o->freezes, o->nfreezes);
     free_strv(o->critical_tiers, o->ncritical_tiers);
+    free(o->firewatch.alert_repo);
     memset(o, 0, sizeof(*o));
 }
 
@@ -568,6 +602,7 @@ void cfg_shift_free(struct cfg_shift *s)
     free(s->name);
     free_strv(s->owners, s->nowners);
     free(s->merge_method);
+    free(s->firewatch.alert_repo);
     memset(s, 0, sizeof(*s));
 }
 
@@ -598,8 +633,8 @@ enum config_kind config_guess_kind(const char *path, const char *text, size_t le
     size_t plen = strlen(path);
     if ((plen > 7 && strncmp(path, "shifts/", 7) == 0) || strstr(path, "/shifts/") != NULL)
         return CONFIG_SHIFT;
-    static const char *const org_only[] = {"teams", "defaults", "rate_limits", "critical",
-                                           "opt_outs"};
+    static const char *const org_only[] = {"teams",    "defaults", "rate_limits",
+                                           "critical", "opt_outs", "firewatch"};
     struct ynode *root = NULL;
     struct fb_error err = {0};
     enum config_kind kind = CONFIG_REPO;

@@ -54,6 +54,15 @@ struct cfg_team {
     int line;
 };
 
+/* When Firewatch pauses a shift: at least min_implicated of its merges implicated within
+ * window_s, and at least max_failure_percent of those observed. 0 fields: not set. */
+struct cfg_firewatch {
+    int64_t min_implicated;
+    int64_t max_failure_percent;
+    int64_t window_s;
+    char *alert_repo; /* owner/name for the alert issue; NULL = not set */
+};
+
 struct cfg_org {
     char *default_team;
     struct cfg_team *teams;
@@ -70,15 +79,17 @@ struct cfg_org {
     bool critical_require_approval;
     struct cfg_hours critical_hours;
     bool critical_after_lower_tiers;
+    struct cfg_firewatch firewatch; /* org defaults for every shift */
 };
 
 struct cfg_shift {
     char *name;
     char **owners; /* logins or @org/team */
     size_t nowners;
-    bool automerge;     /* false: recommend only */
-    char *merge_method; /* NULL = the server default */
-    int64_t per_hour;   /* 0 = the org's */
+    bool automerge;                 /* false: recommend only */
+    char *merge_method;             /* NULL = the server default */
+    int64_t per_hour;               /* 0 = the org's */
+    struct cfg_firewatch firewatch; /* overrides the org's, field by field */
 };
 
 struct cfg_repo {

@@ -13,6 +13,8 @@
 #include "app.h"
 #include "err.h"
 #include "evalq.h"
+#include "firewatch_health.h"
+#include "buf.h"
 #include "gh_client.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -49,6 +51,8 @@ struct fw_job {
     struct fw_merge *m;
     size_t n;
     char base[48]; /* the compare base: the oldest merge whose containment is unknown */
+    char implicated_shifts[4][128]; /* shifts with a newly implicated merge: health check */
+    size_t nimplicated_shifts;
 };
 
 static void fw_free(struct fw_job *j)
@@ -73,7 +77,59 @@ static void on_written(int rc, const char *err_text, void *priv)
         fw_finish(j, 5000); /* judging again is harmless: states only move forward */
         return;
     }
+    for (size_t i = 0; i < j->nimplicated_shifts; i++)
+        firewatch_health_check(j->app, j->installation, j->repo, j->implicated_shifts[i],
+                               app_now_ms(j->app));
     fw_finish(j, 0);
+}
+
+static void note_shift(struct fw_job *j, const char *shift)
+{
+    if (shift[0] == '\0')
+        return;
+    for (size_t i = 0; i < j->nimplicated_shifts; i++)
+        if (strcmp(j->implicated_shifts[i], shift) == 0)
+            return;
+    if (j->nimplicated_shifts < 4)
+        snprintf(j->implicated_shifts[j->nimplicated_shifts++], sizeof(j->implicated_shifts[0]),
+                 "%s", shift);
+}
+
+static void on_commented(const struct gh_response *resp, const struct fb_error *err, void *priv)
+{
+    (void)resp;
+    char *what = priv;
+    if (err->code != 0)
+        log_warn("firewatch comment not posted %s status=%d", what, err->http_status);
+    free(what);
+}
+
+/* The repo's owners see on their PR which execution failed, and where. */
+static void comment_implicated(struct fw_job *j, const struct fw_row *r)
+{
+    struct buf text = BUF_INIT(8192), body = BUF_INIT(16384);
+    buf_printf(&text,
+               "Firewatch: after this pull request was merged, **%s** failed at %.12s%s%s. "
+               "This merge is among the commits that run carried, and its pipeline had not "
+               "succeeded with it yet, so it counts against %s%s%s's health "
+               "(docs/firewatch.md).",
+               j->pipeline, j->sha, j->url[0] ? ": " : "", j->url, r->shift[0] ? "shift " : "",
+               r->shift[0] ? r->shift : "this merge", r->shift[0] ? "" : "");
+    buf_appends(&body, "{\"body\":\"");
+    buf_append_json_escaped(&body, buf_cstr(&text));
+    buf_appends(&body, "\"}");
+    char path[600], what[400];
+    snprintf(path, sizeof(path), "/repos/%s/issues/%s/comments", j->repo, r->number);
+    snprintf(what, sizeof(what), "repo=%s pr=%s", j->repo, r->number);
+    struct gh_request req = {.method = "POST",
+                             .path = path,
+                             .installation_id = j->installation,
+                             .body = buf_cstr(&body)};
+    char *w = xstrdup(what);
+    if (j->app->gh == NULL || gh_request_send(j->app->gh, &req, on_commented, w) != 0)
+        free(w);
+    buf_free(&text);
+    buf_free(&body);
 }
 
 /* Writes the new states, the implications and the ancestry learnt, then finishes. */
@@ -87,14 +143,23 @@ static void write_judgement(struct fw_job *j)
         if (j->m[i].contained >= 0) /* learnt (or confirmed): cache it */
             redis_batch_cmd(b, "HSET " STORE_FW_ANCESTRY_PREFIX "%s:%s %s %d", j->repo, j->sha,
                             r->merge_sha, j->m[i].contained);
-        if (j->m[i].contained == 1)
+        if (j->m[i].contained == 1) {
             redis_batch_cmd(b, "HSET " STORE_FW_STATE_PREFIX "%s#%s _observed 1", j->repo,
                             r->number);
+            if (r->shift[0])
+                redis_batch_cmd(b, "ZADD " STORE_FW_SHIFT_PREFIX "%s:observed NX %s %s#%s",
+                                r->shift, j->at, j->repo, r->number);
+        }
         if (j->m[i].next == j->m[i].state)
             continue;
         redis_batch_cmd(b, "HSET " STORE_FW_STATE_PREFIX "%s#%s %s %s", j->repo, r->number,
                         j->pipeline, fw_state_name(j->m[i].next));
         if (j->m[i].next == FW_IMPLICATED) {
+            if (r->shift[0])
+                redis_batch_cmd(b, "ZADD " STORE_FW_SHIFT_PREFIX "%s:implicated NX %s %s#%s",
+                                r->shift, j->at, j->repo, r->number);
+            note_shift(j, r->shift);
+            comment_implicated(j, r);
             redis_batch_cmd(b,
                             "XADD " KEY_FW_IMPLICATIONS
                             " MAXLEN ~ 100000 * repo %s pr %s shift %s pipeline %s sha %s url %s "

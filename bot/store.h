@@ -50,6 +50,11 @@
 #define STORE_FW_STATE_PREFIX "fb:fw:state:"
 /* + "<owner/repo>:<sha>": which merge shas that commit contains (HASH sha -> 1|0) */
 #define STORE_FW_ANCESTRY_PREFIX "fb:fw:anc:"
+/* + "<shift>:observed" / ":implicated" (ZSET "<owner/repo>#<n>" -> first time seen),
+ * ":since" (ms: counted from the last resume) */
+#define STORE_FW_SHIFT_PREFIX "fb:fw:shift:"
+/* + "<shift>": the open incident of a paused shift (HASH repo, issue, at) */
+#define STORE_FW_INCIDENT_PREFIX "fb:fw:incident:"
 /* the implicated merges, one entry each time an execution implicates one (STREAM) */
 #define KEY_FW_IMPLICATIONS "fb:fw:implications"
 /* + "<installation>": repos that have had tracked PRs (SET), to wake them on org changes */

@@ -96,6 +96,61 @@ def test_failures_implicate_contained_unproven_merges_per_pipeline():
     assert inst
 
 
+def test_a_shift_that_breaks_deploys_is_paused_alerted_once_and_resumed_by_an_owner():
+    inst = F.sim.add_installation(account="beta")
+    F.sim.add_repo("beta/.github", installation=inst, default_branch="main")
+    F.sim.set_file("beta/.github", "fleetbot.yml", "defaults:\n  team: core\nteams:\n  core:\n"
+                   "    timezone: UTC\nfirewatch:\n  min_implicated: 2\n  max_failure_percent: 50\n")
+    F.sim.set_file("beta/.github", "shifts/risky.yml", "owners: [olga]\n")
+    repos = ["beta/r%d" % i for i in range(4)]
+    merged = {}
+    for r in repos:
+        green_repo(F, r, installation=inst)
+        F.sim.set_collaborator(r, "rita", "read")
+        n = F.sim.open_pr(r, labels=[AUTOMERGE, "fleetbot/shift:risky"])
+        green(F, r, n)
+        F.wait_merged(r, n)
+        merged[r] = (n, F.merges_of(r, n)[0]["merge_commit_sha"])
+    # r0 deploys fine; r1 fails: 1 implicated of 2 observed, below min_implicated
+    for r, outcome in (("beta/r0", "success"), ("beta/r1", "failure")):
+        d = F.sim.create_deployment(r, sha=merged[r][1], environment="production")
+        F.sim.set_deployment_status(r, d, state=outcome, log_url="https://deploy.example/%s" % r)
+    harness.wait_until(lambda: any("Firewatch" in c["body"] for c in F.sim.comments("beta/r1", merged["beta/r1"][0])),
+                       30, what="the implicated PR told")
+    body = [c["body"] for c in F.sim.comments("beta/r1", merged["beta/r1"][0]) if "Firewatch" in c["body"]][0]
+    assert "deployment:production" in body and "https://deploy.example/beta/r1" in body, body
+    F.settle()
+    assert not F.redis_cli().hgetall("fb:shift:paused:risky")
+    assert [i for i in F.sim.issues("beta/.github")] == []
+    # r2 fails too: 2 of 3 implicated -> paused, one alert issue
+    d = F.sim.create_deployment("beta/r2", sha=merged["beta/r2"][1], environment="production")
+    F.sim.set_deployment_status("beta/r2", d, state="error")
+    harness.wait_until(lambda: F.redis_cli().hgetall("fb:shift:paused:risky").get("by") == "firewatch", 30,
+                       what="the shift paused by firewatch")
+    harness.wait_until(lambda: len(F.sim.issues("beta/.github")) == 1, 30, what="the alert issue")
+    issue = F.sim.issues("beta/.github")[0]
+    assert "risky" in issue["title"] and "beta/r1#" in issue["body"] and "beta/r2#" in issue["body"], issue
+    # a new PR of the shift is not merged, and says why
+    n = F.sim.open_pr("beta/r0", labels=[AUTOMERGE, "fleetbot/shift:risky"])
+    green(F, "beta/r0", n)
+    F.wait_decision("beta/r0", n, "blocked", contains="shift risky is paused by firewatch")
+    # r3 fails as well: the same incident, still one issue (updated)
+    d = F.sim.create_deployment("beta/r3", sha=merged["beta/r3"][1], environment="production")
+    F.sim.set_deployment_status("beta/r3", d, state="failure")
+    harness.wait_until(lambda: "beta/r3#" in F.sim.issues("beta/.github")[0]["body"], 30,
+                       what="the alert issue updated")
+    assert len(F.sim.issues("beta/.github")) == 1
+    # only an owner resumes it, on the alert issue
+    num = issue["number"]
+    F.sim.add_comment("beta/.github", num, "/fleetbot resume-shift risky", user="rita")
+    harness.wait_until(lambda: any("refused" in c["body"] for c in F.sim.comments("beta/.github", num)), 30,
+                       what="the refusal")
+    assert F.redis_cli().hgetall("fb:shift:paused:risky")
+    F.sim.add_comment("beta/.github", num, "/fleetbot resume-shift risky", user="olga")
+    F.wait_merged("beta/r0", n)
+    assert not F.redis_cli().hgetall("fb:shift:paused:risky")
+
+
 if __name__ == "__main__":
     with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
         harness.run_tests()

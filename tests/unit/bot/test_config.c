@@ -131,3 +131,35 @@ TEST(kind_guessing)
     CHECK_INT_EQ(config_guess_kind("fleetbot.yml", "teams: {}\n", 10), CONFIG_ORG);
     CHECK_INT_EQ(config_guess_kind(".github/fleetbot.yml", "team: core\n", 11), CONFIG_REPO);
 }
+
+TEST(firewatch_thresholds_in_org_and_shift)
+{
+    static const char org[] = "firewatch:\n  min_implicated: 4\n  max_failure_percent: 25\n"
+                              "  window: 48h\n  alert_repo: acme/alerts\n";
+    struct cfg_org o = {0};
+    struct config_errors errs = {0};
+    CHECK_INT_EQ(config_parse_org("fleetbot.yml", org, strlen(org), NULL, NULL, &o, &errs), 0);
+    CHECK_INT_EQ(o.firewatch.min_implicated, 4);
+    CHECK_INT_EQ(o.firewatch.max_failure_percent, 25);
+    CHECK_INT_EQ(o.firewatch.window_s, 48 * 3600);
+    CHECK_STR_EQ(o.firewatch.alert_repo, "acme/alerts");
+    cfg_org_free(&o);
+    static const char shift[] = "owners: [olga]\nfirewatch:\n  min_implicated: 2\n";
+    struct cfg_shift s = {0};
+    CHECK_INT_EQ(config_parse_shift("shifts/x.yml", "x", shift, strlen(shift), &s, &errs), 0);
+    CHECK_INT_EQ(s.firewatch.min_implicated, 2);
+    CHECK_INT_EQ(s.firewatch.max_failure_percent, 0); /* not set: the org's applies */
+    cfg_shift_free(&s);
+    static const char bad[] = "firewatch:\n  min_implicated: 0\n  max_failure_percent: 101\n"
+                              "  window: forever\n  alert_repo: nowhere\n  spam: true\n";
+    struct cfg_org b = {0};
+    CHECK(config_parse_org("fleetbot.yml", bad, strlen(bad), NULL, NULL, &b, &errs) != 0);
+    CHECK_INT_EQ(errs.n, 5);
+    for (int line = 2; line <= 6; line++) { /* every problem, each at its own line */
+        bool found = false;
+        for (size_t i = 0; i < errs.n; i++)
+            found = found || errs.items[i].line == line;
+        CHECK(found);
+    }
+    cfg_org_free(&b);
+}
