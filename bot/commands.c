@@ -26,6 +26,7 @@
 #include "timeutil.h"
 #include "policies/calendar.h"
 #include "policies/check_summary.h"
+#include "policies/gates.h"
 #include "policies/schedule.h"
 #include "policies/tz.h"
 
@@ -569,14 +570,12 @@ static void decision_from_trace(json_t *t, struct decision *d)
             if (strcmp(v, verdicts[k]) == 0)
                 r->verdict = (enum verdict)k;
         r->gate = "?";
-        static const char *const known[] = {
-            "eligibility", "config",          "opt-out",  "shift-paused",  "shift-mode",
-            "freeze",      "weekend",         "holiday",  "working-hours", "critical",
-            "rate-limit",  "required-checks", "mergeable"};
+        size_t ngates;
+        const struct gate *all = gates_all(&ngates); /* names with static storage */
         const char *name = json_path_str(g, "gate");
-        for (size_t k = 0; name && k < sizeof(known) / sizeof(known[0]); k++)
-            if (strcmp(name, known[k]) == 0)
-                r->gate = known[k];
+        for (size_t k = 0; name && k < ngates; k++)
+            if (strcmp(name, all[k].name) == 0)
+                r->gate = all[k].name;
         snprintf(r->reason, sizeof(r->reason), "%s", json_path_str(g, "reason") ?: "");
         if (d->deciding_gate < 0 && r->verdict != VERDICT_PASS && reason &&
             strcmp(reason, r->reason) == 0)

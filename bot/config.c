@@ -350,6 +350,70 @@ static void firewatch_of(struct pctx *p, const struct ynode *v, struct cfg_firew
     }
 }
 
+static char **strv_of(struct pctx *p, const struct ynode *n, size_t *count, const char *what)
+{
+    *count = 0;
+    if (!is_kind(p, n, YNODE_SEQ, what))
+        return NULL;
+    char **v = xcalloc(n->n ? n->n : 1, sizeof(char *));
+    for (size_t i = 0; i < n->n; i++) {
+        char *t = text_of(p, n->items[i], what);
+        if (t)
+            v[(*count)++] = t;
+    }
+    return v;
+}
+
+/* cohorts: [{name, repos: [...], tiers: [...]}], health_bar: {min_merged_percent, soak} */
+static void cohorts_of(struct pctx *p, const struct ynode *v, struct cfg_shift *s)
+{
+    if (!is_kind(p, v, YNODE_SEQ, "cohorts"))
+        return;
+    if (v->n > 32) {
+        fail(p, v->line, "cohorts: at most 32");
+        return;
+    }
+    s->cohorts = xcalloc(v->n ? v->n : 1, sizeof(*s->cohorts));
+    for (size_t i = 0; i < v->n; i++) {
+        const struct ynode *c = v->items[i], *w;
+        if (!is_kind(p, c, YNODE_MAP, "a cohort"))
+            continue;
+        static const char *const keys[] = {"name", "repos", "tiers", NULL};
+        only_keys(p, c, keys, "a cohort");
+        struct cfg_cohort *co = &s->cohorts[s->ncohorts++];
+        co->line = c->line;
+        if ((w = ynode_get(c, "name")) != NULL)
+            co->name = text_of(p, w, "a cohort's name");
+        else
+            fail(p, c->line, "a cohort needs a name");
+        if ((w = ynode_get(c, "repos")) != NULL)
+            co->repos = strv_of(p, w, &co->nrepos, "cohort repos");
+        if ((w = ynode_get(c, "tiers")) != NULL)
+            co->tiers = strv_of(p, w, &co->ntiers, "cohort tiers");
+        for (size_t k = 0; co->name && k + 1 < s->ncohorts; k++)
+            if (s->cohorts[k].name && strcmp(s->cohorts[k].name, co->name) == 0)
+                fail(p, c->line, "cohort \"%s\" is named twice", co->name);
+    }
+}
+
+int cfg_shift_cohort_of(const struct cfg_shift *s, const char *repo, const char *tier)
+{
+    if (s == NULL || s->ncohorts == 0)
+        return -1;
+    for (size_t i = 0; i < s->ncohorts; i++)
+        for (size_t k = 0; repo && k < s->cohorts[i].nrepos; k++)
+            if (strcasecmp(s->cohorts[i].repos[k], repo) == 0)
+                return (int)i;
+    for (size_t i = 0; i < s->ncohorts; i++)
+        for (size_t k = 0; tier && k < s->cohorts[i].ntiers; k++)
+            if (strcmp(s->cohorts[i].tiers[k], tier) == 0)
+                return (int)i;
+    for (size_t i = 0; i < s->ncohorts; i++)
+        if (s->cohorts[i].nrepos == 0 && s->cohorts[i].ntiers == 0)
+            return (int)i;
+    return (int)s->ncohorts - 1;
+}
+
 static void org_of(struct pctx *p, const struct ynode *root, struct cfg_org *o)
 {
     static const char *const keys[] = {"defaults", "teams",    "rate_limits", "freezes",
@@ -455,9 +519,9 @@ int config_parse_org(const char *file, const char *text, size_t len, config_zone
 int config_parse_shift(const char *file, const char *name, const char *text, size_t len,
                        struct cfg_shift *out, struct config_errors *errs)
 {
-    static const char *const keys[] = {
-        "description",         "owners", "automerge", "merge_method", "firewatch",
-        "rate_limit_per_hour", NULL};
+    static const char *const keys[] = {"description",  "owners",     "automerge",
+                                       "merge_method", "firewatch",  "rate_limit_per_hour",
+                                       "cohorts",      "health_bar", NULL};
     struct pctx p = {file, errs, errs->n + errs->dropped, NULL, NULL};
     out->name = xstrdup(name);
     out->automerge = true;
@@ -492,6 +556,18 @@ int config_parse_shift(const char *file, const char *name, const char *text, siz
         is_kind(&p, v, YNODE_SCALAR, "description");
     if ((v = ynode_get(root, "firewatch")) != NULL)
         firewatch_of(&p, v, &out->firewatch);
+    out->cohort_min_percent = 100;
+    if ((v = ynode_get(root, "cohorts")) != NULL)
+        cohorts_of(&p, v, out);
+    if ((v = ynode_get(root, "health_bar")) != NULL && is_kind(&p, v, YNODE_MAP, "health_bar")) {
+        static const char *const hkeys[] = {"min_merged_percent", "soak", NULL};
+        only_keys(&p, v, hkeys, "health_bar");
+        const struct ynode *w;
+        if ((w = ynode_get(v, "min_merged_percent")) != NULL)
+            int_of(&p, w, 1, 100, &out->cohort_min_percent, "health_bar.min_merged_percent");
+        if ((w = ynode_get(v, "soak")) != NULL)
+            duration_of(&p, w, &out->cohort_soak_s, "health_bar.soak");
+    }
     ynode_free(root);
     return result(&p);
 }
@@ -603,6 +679,12 @@ void cfg_shift_free(struct cfg_shift *s)
     free_strv(s->owners, s->nowners);
     free(s->merge_method);
     free(s->firewatch.alert_repo);
+    for (size_t i = 0; i < s->ncohorts; i++) {
+        free(s->cohorts[i].name);
+        free_strv(s->cohorts[i].repos, s->cohorts[i].nrepos);
+        free_strv(s->cohorts[i].tiers, s->cohorts[i].ntiers);
+    }
+    free(s->cohorts);
     memset(s, 0, sizeof(*s));
 }
 

@@ -82,6 +82,16 @@ struct cfg_org {
     struct cfg_firewatch firewatch; /* org defaults for every shift */
 };
 
+/* One cohort of a shift's rollout: its repos by name, by tier, or (neither) the rest. */
+struct cfg_cohort {
+    char *name;
+    char **repos; /* owner/name */
+    size_t nrepos;
+    char **tiers; /* tier: values of .github/fleetbot.yml */
+    size_t ntiers;
+    int line;
+};
+
 struct cfg_shift {
     char *name;
     char **owners; /* logins or @org/team */
@@ -90,7 +100,16 @@ struct cfg_shift {
     char *merge_method;             /* NULL = the server default */
     int64_t per_hour;               /* 0 = the org's */
     struct cfg_firewatch firewatch; /* overrides the org's, field by field */
+    struct cfg_cohort *cohorts;     /* in rollout order; none: no cohort gate */
+    size_t ncohorts;
+    int64_t cohort_min_percent; /* of an earlier cohort's PRs merged and proven, default 100 */
+    int64_t cohort_soak_s;      /* after an earlier cohort's newest merge, default 0 */
 };
+
+/* The cohort (index into s->cohorts) of repo, whose tier may be NULL: the first cohort
+ * naming the repo, else the first naming its tier, else the first naming neither, else
+ * the last. -1 when the shift has no cohorts. */
+int cfg_shift_cohort_of(const struct cfg_shift *s, const char *repo, const char *tier);
 
 struct cfg_repo {
     char *team;

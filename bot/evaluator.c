@@ -72,6 +72,8 @@ struct evaluation {
     bool protection_cached; /* branch and rules came from the per-process cache */
     bool status_asked;      /* the combined status was requested (only when needed) */
     struct pause_fact paused;
+    struct cohort_fact cohort;           /* this PR's cohort of its shift's rollout */
+    struct cohort_progress progress[32]; /* the earlier cohorts */
     char paused_by[128], paused_reason[320];
     json_t *pr;
     json_t *fetched[F_COUNT];
@@ -279,6 +281,10 @@ static void set_tracking(struct evaluation *ev, bool tracked)
         fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
                          "%s " STORE_SHIFT_CRITICAL_PREFIX "%s %s", critical ? "SADD" : "SREM",
                          ev->shift, ev->job->id);
+        if (!tracked && !ev->facts.is_merged) /* closed or untagged: out of the rollout */
+            fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                             "HDEL " STORE_COHORT_PREFIX "%s %s#%lld", ev->shift, ev->repo,
+                             (long long)ev->number);
         struct redis_batch *b = redis_batch_new(ev->app->redis, on_batch_logged, w_tracking);
         store_shift_pr_open(b, ev->shift, ev->installation, ev->repo, ev->number, tracked, ev->now);
         redis_batch_seal(b);
@@ -463,6 +469,10 @@ static void decide(struct evaluation *ev)
     if (d->kind == DECISION_SKIP)
         set_tracking(ev, false);
     int64_t next = d->kind == DECISION_WAIT ? d->until_ms : 0;
+    if (d->kind == DECISION_WAIT && strcmp(d->gates[d->deciding_gate].gate, "cohort") == 0 &&
+        d->until_ms == 0) /* Firewatch wakes it when it proves a merge of the shift */
+        fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                         "SADD " STORE_COHORT_PREFIX "%s:waiting %s", ev->shift, ev->job->id);
     if (d->kind == DECISION_WAIT && strcmp(d->gates[d->deciding_gate].gate, "opt-out") == 0 &&
         ev->policy && ev->policy->has_org) {
         /* the owners hear a few working days ahead that their opt-out ends */
@@ -663,6 +673,92 @@ static void read_rates(struct evaluation *ev)
     }
 }
 
+/* KEYS: the shift's cohort members (hash "<repo>#<n>" -> cohort index), its implicated
+ * merges (zset, score = when) and its last resume. ARGV: the PR's cohort k. Per earlier
+ * cohort: total, merged, proven, implicated, newest merge (ms). An implication a shift
+ * owner acknowledged by resuming the shift counts as proven: they looked. */
+static const char LUA_COHORTS[] =
+    "local k = tonumber(ARGV[1]) local out = {} "
+    "local since = tonumber(redis.call('GET', KEYS[3]) or '0') "
+    "for i = 1, 5 * k do out[i] = 0 end "
+    "local all = redis.call('HGETALL', KEYS[1]) "
+    "for i = 1, #all, 2 do local c = tonumber(all[i + 1]) "
+    "  if c and c < k then local b = 5 * c "
+    "    out[b + 1] = out[b + 1] + 1 "
+    "    local at = redis.call('HGET', 'fb:merge:' .. all[i], 'merged_at') "
+    "    if at then out[b + 2] = out[b + 2] + 1 "
+    "      if tonumber(at) > out[b + 5] then out[b + 5] = tonumber(at) end "
+    "      local st = redis.call('HGETALL', 'fb:fw:state:' .. all[i]) "
+    "      local seen, bad, good = false, false, false "
+    "      for j = 1, #st, 2 do "
+    "        if st[j] == '_observed' then seen = true "
+    "        elseif st[j + 1] == 'implicated' then bad = true "
+    "        elseif st[j + 1] == 'proven' then good = true end end "
+    "      if bad then local t = redis.call('ZSCORE', KEYS[2], all[i]) "
+    "        if t and tonumber(t) < since then bad = false good = true seen = true end end "
+    "      if bad then out[b + 4] = out[b + 4] + 1 "
+    "      elseif seen and good then out[b + 3] = out[b + 3] + 1 end end end end "
+    "return out";
+
+static void on_cohorts(redisReply *reply, void *priv)
+{
+    struct evaluation *ev = priv;
+    size_t k = (size_t)ev->cohort.index;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 * k) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis: %s", fb_redis_reply_error_text(reply));
+        eval_fail(ev, "the rollout's cohorts", &e);
+        return;
+    }
+    for (size_t i = 0; i < k; i++) {
+        int64_t v[5];
+        for (size_t j = 0; j < 5; j++)
+            v[j] = reply->element[5 * i + j]->type == REDIS_REPLY_INTEGER
+                       ? reply->element[5 * i + j]->integer
+                       : 0;
+        ev->progress[i] = (struct cohort_progress){
+            ev->policy->shift.cohorts[i].name, v[0], v[1], v[2], v[3], v[4]};
+    }
+    ev->cohort.earlier = ev->progress;
+    ev->cohort.nearlier = k;
+    read_rates(ev);
+}
+
+/* The PR's cohort in its shift's rollout, and - past the first - how the earlier ones did. */
+static void read_cohorts(struct evaluation *ev)
+{
+    const struct policy_view *v = ev->policy;
+    if (!ev->shift[0] || !v->has_shift || v->shift.ncohorts == 0) {
+        read_rates(ev);
+        return;
+    }
+    int k = cfg_shift_cohort_of(&v->shift, ev->repo, v->has_repo ? v->repo.tier : NULL);
+    if (k < 0 || k >= 32) {
+        read_rates(ev);
+        return;
+    }
+    const struct cfg_cohort *c = &v->shift.cohorts[k];
+    ev->cohort =
+        (struct cohort_fact){c->name ? c->name : "?",       k,    v->shift.cohort_min_percent,
+                             v->shift.cohort_soak_s * 1000, NULL, 0};
+    ev->facts.cohort = &ev->cohort;
+    fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                     "HSET " STORE_COHORT_PREFIX "%s %s#%lld %d", ev->shift, ev->repo,
+                     (long long)ev->number, k);
+    if (k == 0) {
+        read_rates(ev);
+        return;
+    }
+    if (fb_redis_command(ev->app->redis, on_cohorts, ev,
+                         "EVAL %s 3 " STORE_COHORT_PREFIX "%s " STORE_FW_SHIFT_PREFIX
+                         "%s:implicated " STORE_FW_SHIFT_PREFIX "%s:since %d",
+                         LUA_COHORTS, ev->shift, ev->shift, ev->shift, k) != 0) {
+        struct fb_error e = {0};
+        fb_error_set(&e, FB_ERR_UNAVAILABLE, "redis unavailable");
+        eval_fail(ev, "the rollout's cohorts", &e);
+    }
+}
+
 static const char *elem_str(redisReply *arr, size_t i, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -731,7 +827,7 @@ static void on_overrides(redisReply *reply, void *priv)
         ev->paused = (struct pause_fact){ev->paused_by, at_ms, ev->paused_reason};
         ev->facts.shift_paused = &ev->paused;
     }
-    read_rates(ev);
+    read_cohorts(ev);
 }
 
 /* Opt-outs made by comment and shift pauses live in Redis, not in Git. */

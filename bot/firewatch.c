@@ -132,6 +132,11 @@ static void comment_implicated(struct fw_job *j, const struct fw_row *r)
     buf_free(&body);
 }
 
+/* KEYS: the waiting set, evalq. ARGV: due. */
+static const char LUA_WAKE[] = "for _, job in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
+                               "  redis.call('ZADD', KEYS[2], 'LT', ARGV[1], job) end "
+                               "redis.call('DEL', KEYS[1]) return 1";
+
 /* Writes the new states, the implications and the ancestry learnt, then finishes. */
 static void write_judgement(struct fw_job *j)
 {
@@ -168,6 +173,9 @@ static void write_judgement(struct fw_job *j)
             log_warn("firewatch implicates repo=%s pr=%s shift=%s pipeline=%s sha=%.7s", j->repo,
                      r->number, r->shift[0] ? r->shift : "-", j->pipeline, j->sha);
         } else {
+            if (r->shift[0]) /* later cohorts of the shift may open now */
+                redis_batch_cmd(b, "EVAL %s 2 " STORE_COHORT_PREFIX "%s:waiting " KEY_EVALQ " %s",
+                                LUA_WAKE, r->shift, j->at);
             log_info("firewatch proves repo=%s pr=%s pipeline=%s sha=%.7s", j->repo, r->number,
                      j->pipeline, j->sha);
         }

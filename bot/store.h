@@ -55,6 +55,9 @@
 #define STORE_FW_SHIFT_PREFIX "fb:fw:shift:"
 /* + "<shift>": the open incident of a paused shift (HASH repo, issue, at) */
 #define STORE_FW_INCIDENT_PREFIX "fb:fw:incident:"
+/* + "<shift>": the shift's PRs in its rollout (HASH "<owner/repo>#<n>" -> cohort index);
+ * + "<shift>:waiting": evaluation jobs waiting on the cohort gate (SET) */
+#define STORE_COHORT_PREFIX "fb:cohort:"
 /* the implicated merges, one entry each time an execution implicates one (STREAM) */
 #define KEY_FW_IMPLICATIONS "fb:fw:implications"
 /* + "<installation>": repos that have had tracked PRs (SET), to wake them on org changes */

@@ -77,6 +77,27 @@ struct pr_facts {
     const struct pause_fact *shift_paused;
     /* the repo is of a critical tier (org policy `critical:`), or NULL */
     const struct critical_fact *critical;
+    /* the shift rolls out in cohorts and this PR is in one of them, or NULL */
+    const struct cohort_fact *cohort;
+};
+
+/* How far an earlier cohort of the shift got (Firewatch's per-merge states). */
+struct cohort_progress {
+    const char *name;
+    int64_t total;      /* the shift's PRs known in the cohort */
+    int64_t merged;     /* of them merged */
+    int64_t proven;     /* merged, carried by an execution, and proven by every pipeline that ran */
+    int64_t implicated; /* merged and implicated by some pipeline (not proven since) */
+    int64_t last_merged_ms;
+};
+
+struct cohort_fact {
+    const char *name; /* this PR's cohort */
+    int index;        /* 0 = the first cohort */
+    int64_t min_percent;
+    int64_t soak_ms;
+    const struct cohort_progress *earlier; /* cohorts 0 .. index-1; NULL = not read */
+    size_t nearlier;
 };
 
 struct pause_fact {

@@ -9,6 +9,7 @@ static const struct gate gate_table[] = {
     {"opt-out", gate_opt_out,
      false}, /* run with the check facts, so a recommendation shift still shows all it would need */
     {"shift-paused", gate_shift_paused, false},
+    {"cohort", gate_cohort, false},
     {"shift-mode", gate_shift_mode, true},
     {"freeze", gate_freeze, false},
     {"weekend", gate_weekend, false},

@@ -38,6 +38,9 @@ void gate_config(const struct pr_facts *f, int64_t now_ms, struct gate_result *o
 void gate_opt_out(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* The PR's shift is paused (Firewatch or a shift owner): BLOCK until someone resumes it. */
 void gate_shift_paused(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
+/* Gradual rollout: the PR's cohort merges once every earlier cohort of its shift reached
+ * the health bar (merged and proven, none implicated, soaked). */
+void gate_cohort(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* Critical-tier constraints: an approving review, a narrower window, lower tiers first. */
 void gate_critical(const struct pr_facts *f, int64_t now_ms, struct gate_result *out);
 /* When the owners of an opt-out holding until until_ms (exclusive) are told it ends:
