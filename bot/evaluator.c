@@ -728,15 +728,34 @@ static void on_cohorts(redisReply *reply, void *priv)
 static void read_cohorts(struct evaluation *ev)
 {
     const struct policy_view *v = ev->policy;
-    if (!ev->shift[0] || !v->has_shift || v->shift.ncohorts == 0) {
+    if (!ev->shift[0]) {
         read_rates(ev);
         return;
     }
-    int k = cfg_shift_cohort_of(&v->shift, ev->repo, v->has_repo ? v->repo.tier : NULL);
+    /* every shift PR is a member of its shift's rollout (cohort 0 without cohorts): the
+     * progress API lists them from there (api.c) */
+    fb_redis_command(ev->app->redis, on_redis_logged, w_tracking, "SADD fb:shifts %s", ev->shift);
+    int k = v->has_shift
+                ? cfg_shift_cohort_of(&v->shift, ev->repo, v->has_repo ? v->repo.tier : NULL)
+                : -1;
     if (k < 0 || k >= 32) {
+        fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                         "HSET " STORE_COHORT_PREFIX "%s %s#%lld 0", ev->shift, ev->repo,
+                         (long long)ev->number);
         read_rates(ev);
         return;
     }
+    struct buf names = BUF_INIT(8192);
+    buf_appends(&names, "[");
+    for (size_t i = 0; i < v->shift.ncohorts && i < 32; i++) {
+        buf_appends(&names, i ? ",\"" : "\"");
+        buf_append_json_escaped(&names, v->shift.cohorts[i].name ? v->shift.cohorts[i].name : "?");
+        buf_appends(&names, "\"");
+    }
+    buf_appends(&names, "]");
+    fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
+                     "HSET fb:shift:info:%s cohorts %s", ev->shift, buf_cstr(&names));
+    buf_free(&names);
     const struct cfg_cohort *c = &v->shift.cohorts[k];
     ev->cohort =
         (struct cohort_fact){c->name ? c->name : "?",       k,    v->shift.cohort_min_percent,

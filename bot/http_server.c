@@ -103,6 +103,15 @@ void http_reply_text(struct evhttp_request *req, int status, const char *reason)
     evhttp_send_reply(req, status, status_phrase(status), NULL);
 }
 
+void http_reply_json(struct evhttp_request *req, int status, const char *json, size_t len)
+{
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/json; charset=utf-8");
+    evbuffer_add(out, json, len);
+    evhttp_send_reply(req, status, status_phrase(status), NULL);
+}
+
 /* The path of the request-URI without query or fragment, into out; false if too long. */
 static bool request_path(struct evhttp_request *req, char *out, size_t cap)
 {
@@ -157,6 +166,16 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     for (int i = 0; i < s->nroutes; i++) {
         if (s->routes[i].fn != NULL && strcmp(s->routes[i].path, path) == 0) {
+            s->routes[i].fn(req, s->routes[i].priv);
+            return;
+        }
+    }
+    for (int i = 0; i < s->nroutes; i++) { /* a last segment "*": any one segment */
+        const char *r = s->routes[i].path;
+        size_t n = strlen(r);
+        if (s->routes[i].fn != NULL && n >= 2 && strcmp(r + n - 2, "/*") == 0 &&
+            strncmp(path, r, n - 1) == 0 && path[n - 1] != '\0' &&
+            strchr(path + n - 1, '/') == NULL) {
             s->routes[i].fn(req, s->routes[i].priv);
             return;
         }

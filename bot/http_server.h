@@ -36,9 +36,10 @@ struct http_server *http_server_new(struct event_base *base, const char *host, i
 void http_server_free(struct http_server *s);
 
 /* Routes requests whose path (query string ignored) is exactly path to fn, for every
- * method; the handler answers 405 itself. Registering a path again replaces the route.
- * path is copied; priv is borrowed until the route is replaced or the server freed.
- * A NULL fn removes the route (404). */
+ * method; the handler answers 405 itself. A path whose last segment is a lone asterisk
+ * routes every path with exactly one non-empty segment in its place (exact routes win). Registering
+ * a path again replaces the route. path is copied; priv is borrowed until the route is replaced or
+ * the server freed. A NULL fn removes the route (404). */
 void http_server_route(struct http_server *s, const char *path, http_route_fn fn, void *priv);
 
 /* Sets the /readyz probe (NULL: not ready). priv is borrowed like a route's. */
@@ -52,6 +53,9 @@ int http_server_port(const struct http_server *s);
 
 /* Answers req with status and a one-line text/plain body "reason\n". */
 void http_reply_text(struct evhttp_request *req, int status, const char *reason);
+
+/* Answers req with status and body as application/json. */
+void http_reply_json(struct evhttp_request *req, int status, const char *json, size_t len);
 
 /* The request's method as a string ("GET", "POST", ...; "" when unknown). */
 const char *http_method_name(const struct evhttp_request *req);

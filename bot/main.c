@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "evalq.h"
+#include "api.h"
 #include "jobs.h"
 #include "protection_cache.h"
 #include "test_clock.h"
@@ -201,6 +202,7 @@ static int cmd_serve(struct app *app)
         rc = 1;
         goto out;
     }
+    api_register(app);
     if (receiver)
         app->receiver = receiver_new(app->http, app->redis, s);
     else

@@ -5,6 +5,10 @@ merge); standard's deploys fail in 3 of its 5 repos -> the shift is paused with 
 one alert issue and a comment on each implicated PR, and nothing more merges in any
 cohort; a resume from someone who is not a shift owner is refused; a shift owner resumes
 it -> merging continues into the last cohort."""
+import json
+import urllib.error
+import urllib.request
+
 import harness
 from fleet import AUTOMERGE, Fleet, green, green_repo
 
@@ -32,6 +36,12 @@ cohorts:
 health_bar:
   min_merged_percent: 100
 """
+
+
+def api(path):
+    with urllib.request.urlopen(F.bot.url + path, timeout=10) as r:
+        assert r.headers["Content-Type"].startswith("application/json"), r.headers
+        return json.loads(r.read())
 
 
 def deploy(repo, sha, state):
@@ -94,6 +104,37 @@ def test_three_cohorts_gated_on_health():
     assert len(F.sim.issues("gamma/.github")) == 1
     assert not any(F.merges_of(r, prs[r]) for r in rest)
 
+    # the progress API says the same as the check runs
+    wave = api("/api/v1/shifts/wave")
+    assert wave["paused"]["by"] == "firewatch" and wave["alert"]["repo"] == "gamma/.github", wave
+    assert [c["name"] for c in wave["cohorts"]] == ["canary", "standard", "rest"], wave
+    by_name = {c["name"]: c for c in wave["cohorts"]}
+    assert by_name["canary"]["counts"]["healthy"] == 2, by_name["canary"]
+    assert by_name["standard"]["counts"]["implicated"] == 3, by_name["standard"]
+    assert by_name["standard"]["counts"]["healthy"] == 2, by_name["standard"]
+    assert wave["counts"]["merged"] == 7 and wave["health"]["implicated"] == 3, wave
+    for p in by_name["rest"]["prs"]:
+        assert p["state"] == "blocked" and "paused" in p["reason"], p
+        run = F.sim.own_check_runs(p["repo"], F.sim.head_sha(p["repo"], p["number"]))[-1]
+        assert run["output"]["title"] == "Blocked: " + p["reason"][:180] or \
+            run["output"]["title"].startswith("Blocked: shift wave is paused"), (run, p)
+    implicated = sorted(p["repo"] for p in by_name["standard"]["prs"] if p["state"] == "implicated")
+    assert implicated == standard[:3], implicated
+    assert any(v == "implicated" for p in by_name["standard"]["prs"] for v in p["pipelines"].values())
+    try:
+        api("/api/v1/shifts/nope")
+        raise AssertionError("an unknown shift must be 404")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404, exc
+    for path, method, code in (("/api/v1/shifts/wave", "POST", 405), ("/api/v1/shifts/%2e%2e", "GET", 400),
+                               ("/api/v1/shifts/wave/extra", "GET", 404)):
+        try:
+            urllib.request.urlopen(urllib.request.Request(F.bot.url + path, method=method, data=b"" if
+                                                          method == "POST" else None), timeout=10)
+            raise AssertionError("%s %s must be %d" % (method, path, code))
+        except urllib.error.HTTPError as exc:
+            assert exc.code == code, (path, exc.code)
+
     # only a shift owner resumes it
     issue = F.sim.issues("gamma/.github")[0]["number"]
     F.sim.add_comment("gamma/.github", issue, "/fleetbot resume-shift wave", user="rita")
@@ -107,6 +148,9 @@ def test_three_cohorts_gated_on_health():
         F.wait_merged(r, prs[r])
     for r in prs:
         assert len(F.merges_of(r, prs[r])) == 1, r
+    harness.wait_until(lambda: [s for s in api("/api/v1/shifts")["shifts"] if s["name"] == "wave"
+                                and s["counts"]["merged"] == 9 and s["paused"] is None], 15,
+                       what="the shift list: all nine merged, not paused (%r)" % api("/api/v1/shifts"))
 
 
 if __name__ == "__main__":
