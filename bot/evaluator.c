@@ -163,6 +163,8 @@ static void record_merge(struct evaluation *ev, const char *merge_sha, int64_t m
         .by = by,
         .method = strcmp(by, "fleetbot") == 0 ? ev->app->settings.merge_method : "",
         .installation = ev->installation,
+        .cohort = ev->facts.cohort ? ev->facts.cohort->name : "",
+        .team = ev->facts.schedule && ev->facts.schedule->team ? ev->facts.schedule->team : "",
         .due_ms = ev->now,
     };
     char keybufs[STORE_MERGE_KEYBUFS];
@@ -174,6 +176,9 @@ static void record_merge(struct evaluation *ev, const char *merge_sha, int64_t m
         log_error("merge not recorded (redis unavailable) repo=%s pr=%lld merge_sha=%s; the "
                   "pull_request.closed event records it",
                   ev->repo, (long long)ev->number, merge_sha ? merge_sha : "?");
+    else if (m.cohort[0] || m.team[0]) /* what only the evaluator knows, whoever recorded it */
+        fb_redis_command(ev->app->redis, on_redis_logged, w_merge, "HSET %s cohort %s team %s",
+                         keybufs, m.cohort, m.team);
 }
 
 /* The `fleetbot` check run on the head says what was decided; untagged PRs get none. */

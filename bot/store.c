@@ -53,7 +53,8 @@ static const char LUA_SHIFT_PR_GONE[] =
     "    redis.call('ZADD', 'fb:evalq', 'LT', ARGV[2], job) end end return 1";
 
 /* KEYS: merge record, merge stream, tracked set, the shift's open set and its critical
- * jobs. ARGV: repo, pr, head, merge sha, shift, merged_at, by, method, due, job. */
+ * jobs. ARGV: repo, pr, head, merge sha, shift, merged_at, by, method, due, job, cohort,
+ * team. */
 static const char LUA_RECORD_MERGE[] =
     "if ARGV[5] ~= '' then redis.call('SREM', KEYS[5], ARGV[10]) "
     "  if redis.call('SREM', KEYS[4], ARGV[10]) == 1 then "
@@ -63,9 +64,10 @@ static const char LUA_RECORD_MERGE[] =
     "redis.call('ZADD', 'fb:fw:merges:' .. ARGV[1], ARGV[6], ARGV[2]) "
     "redis.call('HSET', KEYS[1], 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
     "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], "
-    "  'method', ARGV[8]) "
+    "  'method', ARGV[8], 'cohort', ARGV[11], 'team', ARGV[12]) "
     "redis.call('XADD', KEYS[2], '*', 'repo', ARGV[1], 'pr', ARGV[2], 'head_sha', ARGV[3], "
-    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7]) "
+    "  'merge_sha', ARGV[4], 'shift', ARGV[5], 'merged_at', ARGV[6], 'by', ARGV[7], "
+    "  'cohort', ARGV[11], 'team', ARGV[12]) "
     "redis.call('SREM', KEYS[3], ARGV[2]) return 1";
 
 int store_merge_argv(const struct store_merge *m, char *keybufs, const char **argv, size_t *lens)
@@ -92,7 +94,7 @@ int store_merge_argv(const struct store_merge *m, char *keybufs, const char **ar
     const char *v[STORE_MERGE_ARGC] = {
         "EVAL",   LUA_RECORD_MERGE, "5", mkey,        KEY_MERGES,   tracked,  open,
         critical, m->repo,          num, m->head_sha, m->merge_sha, m->shift, at,
-        m->by,    m->method,        due, job};
+        m->by,    m->method,        due, job,         m->cohort,    m->team};
     for (int i = 0; i < STORE_MERGE_ARGC; i++) {
         argv[i] = v[i] ? v[i] : "";
         lens[i] = strlen(argv[i]);

@@ -111,6 +111,8 @@ struct store_merge {
     const char *by;       /* "fleetbot" or "human" */
     const char *method;   /* merge|squash|rebase, "" when a person merged */
     int64_t installation; /* for the PR's job id */
+    const char *cohort;   /* the shift's cohort of the PR, "" when unknown or none */
+    const char *team;     /* the repo's owning team, "" when unknown */
     int64_t due_ms;       /* when the shift's critical PRs look again */
 };
 
@@ -122,7 +124,7 @@ struct store_merge {
  * PR also takes it out of the shift's open PRs and wakes the shift's critical PRs at
  * due_ms. */
 #define STORE_MERGE_KEYBUFS (6 * STORE_JOB_MAX)
-#define STORE_MERGE_ARGC    18
+#define STORE_MERGE_ARGC    20
 int store_merge_argv(const struct store_merge *m, char *keybufs, const char **argv, size_t *lens);
 void store_record_merge(struct redis_batch *b, const struct store_merge *m);
 

@@ -73,6 +73,10 @@ def test_three_cohorts_gated_on_health():
     # cohort canary merges; the others wait on the cohort gate, saying for what
     for r in canary:
         F.wait_merged(r, prs[r])
+        harness.wait_until(lambda r=r: F.redis_cli().hgetall("fb:merge:%s#%d" % (r, prs[r])).get("cohort"),
+                           15, what="%s registered with its cohort" % r)
+        rec = F.redis_cli().hgetall("fb:merge:%s#%d" % (r, prs[r]))
+        assert rec["shift"] == "wave" and rec["cohort"] == "canary" and rec["team"] == "core", rec
     for r in standard:
         F.wait_decision(r, prs[r], "wait", contains="waits for cohort canary")
     F.wait_decision("gamma/r1", prs["gamma/r1"], "wait", contains="cohort canary")
