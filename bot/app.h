@@ -21,6 +21,7 @@ struct zones;
 struct policy_source;
 struct test_clock;
 struct protection_cache;
+struct alert_hook;
 
 struct app {
     struct event_base *base;
@@ -38,6 +39,7 @@ struct app {
     struct policy_source *policy;        /* policy files through the contents API */
     struct test_clock *test_clock;       /* FLEETBOT_CLOCK_KEY only */
     struct protection_cache *protection; /* what base branches require, per process */
+    struct alert_hook *alert_hook;       /* FLEETBOT_ALERT_WEBHOOK_URL, or NULL */
     char bot_login[160]; /* "<slug>[bot]": the sender of fleetbot's own echoed events */
     /* counters for logs and metrics */
     long deliveries_handled;

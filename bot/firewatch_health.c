@@ -10,6 +10,7 @@
 #include "firewatch_health.h"
 
 #include "alloc.h"
+#include "alert_hook.h"
 #include "app.h"
 #include "buf.h"
 #include "gh_client.h"
@@ -99,6 +100,13 @@ static void on_issue(const struct gh_response *resp, const struct fb_error *err,
         redis_batch_seal(b);
         log_warn("firewatch paused shift=%s implicated=%lld observed=%lld alert=%s#%lld", h->shift,
                  h->implicated, h->observed, h->alert_repo, (long long)n);
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "fleetbot paused shift %s: %lld of its %lld observed merges were implicated in "
+                 "failures after merge. Alert: https://github.com/%s/issues/%lld - a shift owner "
+                 "resumes it with /fleetbot resume-shift %s",
+                 h->shift, h->implicated, h->observed, h->alert_repo, (long long)n, h->shift);
+        alert_hook_send(h->app->alert_hook, text);
     }
     health_free(h);
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "evalq.h"
+#include "alert_hook.h"
 #include "api.h"
 #include "jobs.h"
 #include "protection_cache.h"
@@ -147,6 +148,7 @@ static int start_worker(struct app *app, struct fb_error *err)
     app->zones = zones_new(getenv("FLEETBOT_ZONEINFO_DIR"));
     app->policy = policy_source_new(app);
     app->protection = protection_cache_new();
+    app->alert_hook = alert_hook_new(app->base, app->settings.alert_webhook);
     app->evalq = evalq_new(app->base, app->redis, &eo, app_now_ms, app, jobs_on_job, app);
     if (app->settings.redeliver_ms > 0)
         app->redeliver = redeliver_new(app, app->settings.redeliver_ms);
@@ -225,6 +227,7 @@ out:
      * and the recovery job last, because Redis hands their pending callbacks a NULL
      * reply when it is freed. */
     gh_client_free(app->gh);
+    alert_hook_free(app->alert_hook);
     policy_source_free(app->policy); /* its calendar fetches fail their loads: Redis still up */
     app->policy = NULL;
     if (app->queue) {

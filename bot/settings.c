@@ -169,6 +169,12 @@ int settings_load(struct fb_settings *s, struct fb_error *err)
     s->config_repo = (cr && cr[0]) ? xstrdup(cr) : NULL;
     const char *now = getenv("FLEETBOT_NOW");
     s->now = (now && now[0]) ? xstrdup(now) : NULL;
+    const char *hook = getenv("FLEETBOT_ALERT_WEBHOOK_URL");
+    s->alert_webhook = (hook && hook[0]) ? xstrdup(hook) : NULL;
+    if (s->alert_webhook && strncmp(s->alert_webhook, "https://", 8) != 0 &&
+        strncmp(s->alert_webhook, "http://127.0.0.1", 16) != 0)
+        return fb_error_set(err, FB_ERR_INVALID,
+                            "FLEETBOT_ALERT_WEBHOOK_URL must be an https:// URL");
     const char *ck = getenv("FLEETBOT_CLOCK_KEY");
     s->clock_key = (ck && ck[0]) ? xstrdup(ck) : NULL;
     if (s->clock_key && s->now == NULL)
@@ -280,6 +286,9 @@ void settings_free(struct fb_settings *s)
     free(s->config_repo);
     free(s->now);
     free(s->clock_key);
+    if (s->alert_webhook)
+        secure_wipe(s->alert_webhook, strlen(s->alert_webhook));
+    free(s->alert_webhook);
     free(s->consumer);
     free(s->roles);
     free(s->automerge_label);

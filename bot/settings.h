@@ -33,6 +33,7 @@ struct fb_settings {
     char *config_repo;     /* FLEETBOT_CONFIG_REPO, may be NULL (= <org>/.github) */
     char *now;             /* FLEETBOT_NOW, may be NULL */
     char *clock_key;       /* FLEETBOT_CLOCK_KEY (tests only, with FLEETBOT_NOW), may be NULL */
+    char *alert_webhook;   /* FLEETBOT_ALERT_WEBHOOK_URL (a secret), may be NULL */
     char *consumer;        /* FLEETBOT_CONSUMER: this process's consumer name, default host-pid */
     char *roles;           /* FLEETBOT_ROLES: comma list of receiver,worker (default both) */
     char *automerge_label; /* FLEETBOT_AUTOMERGE_LABEL, default fleetbot/automerge */

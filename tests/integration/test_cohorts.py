@@ -5,7 +5,9 @@ merge); standard's deploys fail in 3 of its 5 repos -> the shift is paused with 
 one alert issue and a comment on each implicated PR, and nothing more merges in any
 cohort; a resume from someone who is not a shift owner is refused; a shift owner resumes
 it -> merging continues into the last cohort."""
+import http.server
 import json
+import threading
 import urllib.error
 import urllib.request
 
@@ -15,6 +17,21 @@ from fleet import AUTOMERGE, Fleet, green, green_repo
 NOW = "2026-11-24T10:00:00Z"
 F = None
 SHIFT = "fleetbot/shift:wave"
+ALERTS = []  # bodies POSTed to the chat webhook
+
+
+class ChatHook(http.server.BaseHTTPRequestHandler):
+    """A Slack-compatible incoming webhook: records what it is sent."""
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        ALERTS.append((self.headers.get("Content-Type"), json.loads(self.rfile.read(n))))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
 
 ORG = """defaults:
   team: core
@@ -98,6 +115,10 @@ def test_three_cohorts_gated_on_health():
     harness.wait_until(lambda: F.redis_cli().hgetall("fb:shift:paused:wave").get("by") == "firewatch", 30,
                        what="the shift paused")
     harness.wait_until(lambda: len(F.sim.issues("gamma/.github")) == 1, 30, what="one alert issue")
+    harness.wait_until(lambda: ALERTS, 15, what="the chat alert")
+    ctype, msg = ALERTS[0]
+    assert ctype == "application/json" and "paused shift wave" in msg["text"], ALERTS
+    assert "/fleetbot resume-shift wave" in msg["text"], msg
     for r in standard[:3]:
         harness.wait_until(lambda r=r: any("Firewatch" in c["body"] and "deployment:production" in c["body"]
                                            for c in F.sim.comments(r, prs[r])), 30, what="%s told" % r)
@@ -152,11 +173,19 @@ def test_three_cohorts_gated_on_health():
         F.wait_merged(r, prs[r])
     for r in prs:
         assert len(F.merges_of(r, prs[r])) == 1, r
+    assert len(ALERTS) == 1, ALERTS  # once per incident
     harness.wait_until(lambda: [s for s in api("/api/v1/shifts")["shifts"] if s["name"] == "wave"
                                 and s["counts"]["merged"] == 9 and s["paused"] is None], 15,
                        what="the shift list: all nine merged, not paused (%r)" % api("/api/v1/shifts"))
 
 
 if __name__ == "__main__":
-    with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW}) as F:
-        harness.run_tests()
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ChatHook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/services/T000/B000/secret" % hook.server_address[1]
+    try:
+        with Fleet(fleetbot_env={"FLEETBOT_NOW": NOW, "FLEETBOT_ALERT_WEBHOOK_URL": url}) as F:
+            harness.run_tests()
+            assert "secret" not in F.logs(10 ** 6), "the webhook URL was logged"
+    finally:
+        hook.shutdown()
