@@ -558,28 +558,10 @@ FETCH_CB(on_branch, F_BRANCH)
 FETCH_CB(on_rules, F_RULES)
 FETCH_CB(on_reviews, F_REVIEWS)
 
-/* Percent-encodes a branch name for a path, keeping '/' (GitHub matches it literally). */
-static void encode_ref(const char *ref, char *out, size_t cap)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)ref; *p && o + 4 < cap; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '/') {
-            out[o++] = (char)*p;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        }
-    }
-    out[o] = '\0';
-}
-
 static void fetch_checks(struct evaluation *ev)
 {
     char paths[F_COUNT][700], ref[400];
-    encode_ref(ev->facts.base_ref, ref, sizeof(ref));
+    url_encode_path(ev->facts.base_ref, ref, sizeof(ref));
     snprintf(paths[F_RUNS], sizeof(paths[F_RUNS]),
              "/repos/%s/commits/%s/check-runs?per_page=100&filter=latest", ev->repo,
              ev->facts.head_sha);

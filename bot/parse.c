@@ -5,6 +5,7 @@
 
 #include "err.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 int parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out)
@@ -92,13 +93,13 @@ long url_decode(const char *in, size_t n, char *out, size_t outcap)
     return (long)o;
 }
 
-void url_encode_component(const char *in, char *out, size_t cap)
+static void url_encode(const char *in, char *out, size_t cap, bool keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 <= cap; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            *p == '-' || *p == '_' || *p == '.' || *p == '~' || (keep_slash && *p == '/')) {
             out[o++] = (char)*p;
         } else {
             out[o++] = '%';
@@ -108,4 +109,14 @@ void url_encode_component(const char *in, char *out, size_t cap)
     }
     if (cap > 0)
         out[o < cap ? o : cap - 1] = '\0';
+}
+
+void url_encode_component(const char *in, char *out, size_t cap)
+{
+    url_encode(in, out, cap, false);
+}
+
+void url_encode_path(const char *in, char *out, size_t cap)
+{
+    url_encode(in, out, cap, true);
 }

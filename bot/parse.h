@@ -33,5 +33,7 @@ long url_decode(const char *in, size_t n, char *out, size_t outcap);
 /* Percent-encodes every byte but RFC 3986's unreserved ones (a label "fleetbot/hold" in a
  * path segment) into out, NUL-terminated; stops early rather than overflow cap. */
 void url_encode_component(const char *in, char *out, size_t cap);
+/* The same, but '/' stays (a branch name in a path: GitHub matches it literally). */
+void url_encode_path(const char *in, char *out, size_t cap);
 
 #endif

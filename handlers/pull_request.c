@@ -28,20 +28,27 @@ static bool has_label(json_t *labels, const char *name)
     return false;
 }
 
+/* The shift named by the PR's fleetbot/shift:<name> label into out, or "". */
+static void shift_of(json_t *pr, char *out, size_t cap)
+{
+    size_t i;
+    json_t *l;
+    out[0] = '\0';
+    json_array_foreach(json_path(pr, "labels"), i, l)
+    {
+        if (store_shift_from_label(json_path_str(l, "name"), out, cap))
+            return;
+    }
+}
+
 /* A merged PR of fleetbot's (tagged, or from a shift) goes into the merge registry, by
  * fleetbot or by a person: Firewatch judges both. The evaluator records its own merges
  * too; whichever comes first wins. */
 static void record_merge(struct handler_ctx *ctx, json_t *pr, int64_t number, const char *head_sha,
                          bool tagged)
 {
-    char shift[128] = "";
-    size_t i;
-    json_t *l;
-    json_array_foreach(json_path(pr, "labels"), i, l)
-    {
-        if (store_shift_from_label(json_path_str(l, "name"), shift, sizeof(shift)))
-            break;
-    }
+    char shift[128];
+    shift_of(pr, shift, sizeof(shift));
     if (!tagged && shift[0] == '\0')
         return;
     const char *by = json_path_str(pr, "merged_by.login");
@@ -88,14 +95,8 @@ int handle_pull_request(struct handler_ctx *ctx, struct fb_error *err)
     bool merged = json_is_true(json_path(pr, "merged"));
     if (closed && merged)
         record_merge(ctx, pr, number, head_sha, tagged);
-    char shift[128] = "";
-    size_t i;
-    json_t *l;
-    json_array_foreach(json_path(pr, "labels"), i, l)
-    {
-        if (store_shift_from_label(json_path_str(l, "name"), shift, sizeof(shift)))
-            break;
-    }
+    char shift[128];
+    shift_of(pr, shift, sizeof(shift));
     /* the shift's open PRs: critical repos of the shift wait for those in lower tiers */
     if (shift[0] && !(closed && merged)) /* a merge leaves the set when it is recorded */
         store_shift_pr_open(ctx->batch, shift, ctx->installation, ctx->repo, number,

@@ -79,3 +79,17 @@ TEST(rfc3339_round_trip)
     CHECK_INT_EQ(time_parse_rfc3339("2026-13-20T15:50:00Z", &ms), FB_ERR_INVALID);
     CHECK_INT_EQ(time_parse_rfc3339("garbage", &ms), FB_ERR_INVALID);
 }
+
+TEST(url_encoding_of_labels_and_branches)
+{
+    char out[64];
+    url_encode_component("fleetbot/hold", out, sizeof(out));
+    CHECK_STR_EQ(out, "fleetbot%2Fhold");
+    url_encode_path("release/2.x #1", out, sizeof(out));
+    CHECK_STR_EQ(out, "release/2.x%20%231");
+    url_encode_component("é~", out, sizeof(out));
+    CHECK_STR_EQ(out, "%C3%A9~");
+    char tiny[6];
+    url_encode_component("a/b/c", tiny, sizeof(tiny)); /* stops rather than overflow */
+    CHECK_STR_EQ(tiny, "a%2F");
+}
