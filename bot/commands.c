@@ -16,6 +16,7 @@
 #include "err.h"
 #include "evalq.h"
 #include "gh_client.h"
+#include "gh_comment.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "parse.h"
@@ -367,7 +368,7 @@ static void do_pause(struct cmd_run *r, const struct command *c, bool pause)
         /* Firewatch counts afresh from now, and its incident is over */
         redis_batch_cmd(b, "SET " STORE_FW_SHIFT_PREFIX "%s:since %s", c->shift, at);
         redis_batch_cmd(b, "DEL " STORE_FW_INCIDENT_PREFIX "%s", c->shift);
-        store_schedule_shift(b, c->shift, r->now);
+        store_schedule_shift(b, c->shift, r->now); /* its open PRs */
         say(r, "- **resume-shift**: shift %s is resumed; its PRs are evaluated again now.\n",
             c->shift);
     }
@@ -662,34 +663,12 @@ static void post_reply(struct cmd_run *r)
             "\n(%zu more commands in this comment were ignored: at most %d are run per "
             "comment.)\n",
             r->cmds.dropped, COMMANDS_MAX);
-    struct buf body = BUF_INIT(200 * 1024);
-    buf_appends(&body, "{\"body\":\"");
-    buf_append_json_escaped(&body, buf_cstr(&r->reply));
-    buf_appends(&body, "\"}");
-    char path[600];
-    snprintf(path, sizeof(path), "/repos/%s/issues/%lld/comments", r->repo, (long long)r->number);
-    struct gh_request req = {.method = "POST",
-                             .path = path,
-                             .installation_id = r->installation,
-                             .body = buf_cstr(&body)};
-    if (gh_request_send(r->app->gh, &req, on_replied, r) != 0) {
+    if (gh_comment_post(r->app->gh, r->installation, r->repo, r->number, buf_cstr(&r->reply),
+                        on_replied, r) != 0) {
         evalq_job_done(r->job, r->now + 10000);
         r->job = NULL;
         run_free(r);
     }
-    buf_free(&body);
-}
-
-static const char *field(redisReply *h, const char *name, size_t *len)
-{
-    for (size_t i = 0; h && i + 1 < h->elements; i += 2)
-        if (h->element[i]->type == REDIS_REPLY_STRING && strcmp(h->element[i]->str, name) == 0 &&
-            h->element[i + 1]->type == REDIS_REPLY_STRING) {
-            if (len)
-                *len = h->element[i + 1]->len;
-            return h->element[i + 1]->str;
-        }
-    return NULL;
 }
 
 static void on_command(redisReply *reply, void *priv)
@@ -702,11 +681,11 @@ static void on_command(redisReply *reply, void *priv)
         return;
     }
     size_t blen = 0;
-    const char *body = field(reply, "body", &blen);
-    const char *user = field(reply, "user", NULL);
-    const char *num = field(reply, "number", NULL);
-    const char *state = field(reply, "state", NULL);
-    const char *is_pr = field(reply, "is_pr", NULL);
+    const char *body = fb_redis_hash_field(reply, "body", &blen);
+    const char *user = fb_redis_hash_field(reply, "user", NULL);
+    const char *num = fb_redis_hash_field(reply, "number", NULL);
+    const char *state = fb_redis_hash_field(reply, "state", NULL);
+    const char *is_pr = fb_redis_hash_field(reply, "is_pr", NULL);
     if (state && strcmp(state, "done") == 0) {
         run_finish(r); /* answered already (a redelivery, or a retried job) */
         return;
@@ -752,11 +731,7 @@ void commands_on_job(struct evalq_job *job, void *priv)
     }
     memcpy(r->repo, bar1 + 1, (size_t)(bar2 - bar1 - 1));
     r->repo[bar2 - bar1 - 1] = '\0';
-    if (app->settings.config_repo)
-        snprintf(r->config_repo, sizeof(r->config_repo), "%s", app->settings.config_repo);
-    else
-        snprintf(r->config_repo, sizeof(r->config_repo), "%.*s/.github", (int)strcspn(r->repo, "/"),
-                 r->repo);
+    settings_config_repo(&app->settings, r->repo, r->config_repo, sizeof(r->config_repo));
     snprintf(r->key, sizeof(r->key), STORE_COMMAND_PREFIX "%s:%lld", r->repo,
              (long long)r->comment_id);
     if (fb_redis_command(app->redis, on_command, r, "HGETALL %s", r->key) != 0) {

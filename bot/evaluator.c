@@ -278,9 +278,6 @@ static void set_tracking(struct evaluation *ev, bool tracked)
                          "SADD " STORE_TRACKED_REPOS_PREFIX "%lld %s", (long long)ev->installation,
                          ev->repo);
     if (ev->shift[0]) {
-        fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,
-                         "%s " STORE_SHIFT_PRS_PREFIX "%s %s", tracked ? "SADD" : "SREM", ev->shift,
-                         ev->job->id);
         /* the shift's critical PRs wait for its open PRs in lower tiers (critical.c) */
         bool critical = tracked && ev->policy && ev->policy->has_critical;
         fb_redis_command(ev->app->redis, on_redis_logged, w_tracking,

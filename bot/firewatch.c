@@ -16,6 +16,7 @@
 #include "firewatch_health.h"
 #include "buf.h"
 #include "gh_client.h"
+#include "gh_comment.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "parse.h"
@@ -107,29 +108,23 @@ static void on_commented(const struct gh_response *resp, const struct fb_error *
 /* The repo's owners see on their PR which execution failed, and where. */
 static void comment_implicated(struct fw_job *j, const struct fw_row *r)
 {
-    struct buf text = BUF_INIT(8192), body = BUF_INIT(16384);
+    int64_t number;
+    if (parse_i64(r->number, strlen(r->number), 1, INT64_MAX, &number) != 0)
+        return;
+    struct buf text = BUF_INIT(8192);
     buf_printf(&text,
                "Firewatch: after this pull request was merged, **%s** failed at %.12s%s%s. "
                "This merge is among the commits that run carried, and its pipeline had not "
-               "succeeded with it yet, so it counts against %s%s%s's health "
-               "(docs/firewatch.md).",
-               j->pipeline, j->sha, j->url[0] ? ": " : "", j->url, r->shift[0] ? "shift " : "",
-               r->shift[0] ? r->shift : "this merge", r->shift[0] ? "" : "");
-    buf_appends(&body, "{\"body\":\"");
-    buf_append_json_escaped(&body, buf_cstr(&text));
-    buf_appends(&body, "\"}");
-    char path[600], what[400];
-    snprintf(path, sizeof(path), "/repos/%s/issues/%s/comments", j->repo, r->number);
+               "succeeded with it yet%s%s (docs/firewatch.md).",
+               j->pipeline, j->sha, j->url[0] ? ": " : "", j->url,
+               r->shift[0] ? ", so it counts against the health of shift " : "", r->shift);
+    char what[400];
     snprintf(what, sizeof(what), "repo=%s pr=%s", j->repo, r->number);
-    struct gh_request req = {.method = "POST",
-                             .path = path,
-                             .installation_id = j->installation,
-                             .body = buf_cstr(&body)};
     char *w = xstrdup(what);
-    if (j->app->gh == NULL || gh_request_send(j->app->gh, &req, on_commented, w) != 0)
+    if (gh_comment_post(j->app->gh, j->installation, j->repo, number, buf_cstr(&text), on_commented,
+                        w) != 0)
         free(w);
     buf_free(&text);
-    buf_free(&body);
 }
 
 /* KEYS: the waiting set, evalq. ARGV: due. */
@@ -312,15 +307,6 @@ static const char LUA_MERGES[] =
     "    m[1]) or false "
     "end return out";
 
-static const char *field(redisReply *h, const char *name)
-{
-    for (size_t i = 0; h && i + 1 < h->elements; i += 2)
-        if (h->element[i]->type == REDIS_REPLY_STRING && strcmp(h->element[i]->str, name) == 0 &&
-            h->element[i + 1]->type == REDIS_REPLY_STRING)
-            return h->element[i + 1]->str;
-    return NULL;
-}
-
 static void on_execution(redisReply *reply, void *priv)
 {
     struct fw_job *j = priv;
@@ -328,8 +314,10 @@ static void on_execution(redisReply *reply, void *priv)
         fw_finish(j, 5000);
         return;
     }
-    const char *judged = field(reply, "judged"), *sha = field(reply, "sha");
-    const char *pipeline = field(reply, "pipeline"), *outcome = field(reply, "outcome");
+    const char *judged = fb_redis_hash_field(reply, "judged", NULL),
+               *sha = fb_redis_hash_field(reply, "sha", NULL);
+    const char *pipeline = fb_redis_hash_field(reply, "pipeline", NULL),
+               *outcome = fb_redis_hash_field(reply, "outcome", NULL);
     if (judged || sha == NULL || pipeline == NULL || outcome == NULL) {
         fw_finish(j, 0); /* judged already (a retried job), or expired */
         return;
@@ -337,8 +325,8 @@ static void on_execution(redisReply *reply, void *priv)
     copy_str(j->sha, sizeof(j->sha), sha);
     copy_str(j->pipeline, sizeof(j->pipeline), pipeline);
     copy_str(j->outcome, sizeof(j->outcome), outcome);
-    copy_str(j->url, sizeof(j->url), field(reply, "url"));
-    copy_str(j->at, sizeof(j->at), field(reply, "at"));
+    copy_str(j->url, sizeof(j->url), fb_redis_hash_field(reply, "url", NULL));
+    copy_str(j->at, sizeof(j->at), fb_redis_hash_field(reply, "at", NULL));
     j->o = strcmp(outcome, "success") == 0 ? FW_OUTCOME_SUCCESS : FW_OUTCOME_FAILURE;
     long long since = (long long)(app_now_ms(j->app) - FW_WINDOW_MS);
     if (fb_redis_command(j->app->redis, on_merges, j,

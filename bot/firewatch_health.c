@@ -183,11 +183,8 @@ static void on_policy(struct policy_view *v, const struct fb_error *err, void *p
 #undef PICK
     if (alert)
         snprintf(h->alert_repo, sizeof(h->alert_repo), "%s", alert);
-    else if (h->app->settings.config_repo)
-        snprintf(h->alert_repo, sizeof(h->alert_repo), "%s", h->app->settings.config_repo);
     else
-        snprintf(h->alert_repo, sizeof(h->alert_repo), "%.*s/.github", (int)strcspn(h->repo, "/"),
-                 h->repo);
+        settings_config_repo(&h->app->settings, h->repo, h->alert_repo, sizeof(h->alert_repo));
     policy_view_free(v);
     if (fb_redis_command(h->app->redis, on_health, h,
                          "EVAL %s 5 " STORE_FW_SHIFT_PREFIX "%s:observed " STORE_FW_SHIFT_PREFIX

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "buf.h"
 #include "gh_client.h"
+#include "gh_comment.h"
 #include "log.h"
 #include "redis.h"
 #include "policies/facts.h"
@@ -24,12 +25,12 @@ struct notice {
     int64_t installation;
     char repo[256];
     int64_t number;
-    char *body; /* the comment's JSON */
+    char *text; /* the comment */
 };
 
 static void notice_free(struct notice *n)
 {
-    free(n->body);
+    free(n->text);
     free(n);
 }
 
@@ -52,11 +53,8 @@ static void on_claimed(redisReply *reply, void *priv)
         notice_free(n); /* someone else posts it (or posted it already) */
         return;
     }
-    char path[600];
-    snprintf(path, sizeof(path), "/repos/%s/issues/%lld/comments", n->repo, (long long)n->number);
-    struct gh_request req = {
-        .method = "POST", .path = path, .installation_id = n->installation, .body = n->body};
-    if (gh_request_send(n->app->gh, &req, on_posted, n) != 0)
+    if (gh_comment_post(n->app->gh, n->installation, n->repo, n->number, n->text, on_posted, n) !=
+        0)
         notice_free(n);
 }
 
@@ -74,7 +72,7 @@ int64_t opt_out_notice_step(struct app *app, int64_t installation, const struct 
     char when[96] = "the end of its expiry day";
     if (f->schedule)
         schedule_format_local(f->schedule, o->until_ms / 1000, when, sizeof(when));
-    struct buf text = BUF_INIT(8192), body = BUF_INIT(16384);
+    struct buf text = BUF_INIT(8192);
     buf_printf(&text,
                "Heads-up: this repository's opt-out from fleetbot's automerging ends with %s "
                "(reason: %s). From %s fleetbot merges tagged pull requests here again.\n\n"
@@ -82,16 +80,12 @@ int64_t opt_out_notice_step(struct app *app, int64_t installation, const struct 
                "`/fleetbot opt-out until=YYYY-MM-DD reason=\"...\"` (someone with write "
                "permission).",
                o->expires ? o->expires : "?", o->reason ? o->reason : "", when);
-    buf_appends(&body, "{\"body\":\"");
-    buf_append_json_escaped(&body, buf_cstr(&text));
-    buf_appends(&body, "\"}");
     struct notice *n = xcalloc(1, sizeof(*n));
     n->app = app;
     n->installation = installation;
     snprintf(n->repo, sizeof(n->repo), "%s", f->repo);
     n->number = f->number;
-    n->body = buf_detach(&body, NULL);
-    buf_free(&text);
+    n->text = buf_detach(&text, NULL);
     if (fb_redis_command(app->redis, on_claimed, n, "SET fb:optout:notice:%s:%s 1 NX EX 7776000",
                          f->repo, o->expires ? o->expires : "") != 0)
         notice_free(n);

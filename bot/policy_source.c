@@ -946,11 +946,7 @@ int policy_load(struct policy_source *ps, int64_t installation, const char *repo
     snprintf(ld->repo, sizeof(ld->repo), "%s", repo);
     snprintf(ld->shift, sizeof(ld->shift), "%s", shift ? shift : "");
     char config_repo[256];
-    const char *cr = ps->app->settings.config_repo;
-    if (cr)
-        snprintf(config_repo, sizeof(config_repo), "%s", cr);
-    else
-        snprintf(config_repo, sizeof(config_repo), "%.*s/.github", (int)strcspn(repo, "/"), repo);
+    settings_config_repo(&ps->app->settings, repo, config_repo, sizeof(config_repo));
     struct slot *s = ld->slots;
     snprintf(s[S_ORG].repo, sizeof(s[S_ORG].repo), "%s", config_repo);
     snprintf(s[S_ORG].path, sizeof(s[S_ORG].path), "fleetbot.yml");

@@ -334,3 +334,15 @@ fail:
     redisFree(c);
     return NULL;
 }
+
+const char *fb_redis_hash_field(const redisReply *h, const char *name, size_t *len)
+{
+    for (size_t i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
+        if (h->element[i]->type == REDIS_REPLY_STRING && strcmp(h->element[i]->str, name) == 0 &&
+            h->element[i + 1]->type == REDIS_REPLY_STRING) {
+            if (len)
+                *len = h->element[i + 1]->len;
+            return h->element[i + 1]->str;
+        }
+    return NULL;
+}

@@ -56,6 +56,9 @@ size_t fb_redis_pending(const struct fb_redis *r);
 
 /* Helpers for reading replies. */
 bool fb_redis_reply_is_error(const redisReply *reply);
+/* The value of field name in an HGETALL reply (len set when not NULL), or NULL. Borrowed
+ * from the reply. */
+const char *fb_redis_hash_field(const redisReply *h, const char *name, size_t *len);
 /* A NIL reply or an error reply's text, for logs; never NULL. */
 const char *fb_redis_reply_error_text(const redisReply *reply);
 

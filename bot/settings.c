@@ -256,6 +256,14 @@ bool settings_has_app_credentials(const struct fb_settings *s)
     return s->app_id > 0 && s->private_key_file != NULL && s->webhook_secret_count > 0;
 }
 
+void settings_config_repo(const struct fb_settings *s, const char *repo, char *out, size_t cap)
+{
+    if (s->config_repo)
+        snprintf(out, cap, "%s", s->config_repo);
+    else
+        snprintf(out, cap, "%.*s/.github", (int)strcspn(repo, "/"), repo);
+}
+
 bool settings_has_role(const struct fb_settings *s, const char *role)
 {
     size_t rl = strlen(role);

@@ -63,6 +63,10 @@ bool settings_has_app_credentials(const struct fb_settings *s);
 
 bool settings_has_role(const struct fb_settings *s, const char *role);
 
+/* The config repo holding repo's org policy (FLEETBOT_CONFIG_REPO, else "<owner>/.github")
+ * into out (cap bytes, cut if it must be). */
+void settings_config_repo(const struct fb_settings *s, const char *repo, char *out, size_t cap);
+
 /* Wipes secrets and frees everything; s may be reused after. */
 void settings_free(struct fb_settings *s);
 

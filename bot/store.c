@@ -195,7 +195,7 @@ void store_schedule_installation(struct redis_batch *b, int64_t installation, in
 
 void store_schedule_shift(struct redis_batch *b, const char *shift, int64_t due_ms)
 {
-    redis_batch_cmd(b, "EVAL %s 2 " STORE_SHIFT_PRS_PREFIX "%s " KEY_EVALQ " %lld",
+    redis_batch_cmd(b, "EVAL %s 2 " STORE_SHIFT_OPEN_PREFIX "%s " KEY_EVALQ " %lld",
                     LUA_SCHEDULE_SHIFT, shift, (long long)due_ms);
 }
 

@@ -25,8 +25,6 @@
 #define STORE_OPTOUT_PREFIX "fb:optout:"
 /* + "<shift>": the shift is paused (HASH by, at, reason) */
 #define STORE_SHIFT_PAUSED_PREFIX "fb:shift:paused:"
-/* + "<shift>": evaluation jobs of the shift's tracked PRs (SET), to wake them on resume */
-#define STORE_SHIFT_PRS_PREFIX "fb:shift:prs:"
 /* + "<owner/repo>:<comment id>": a comment with commands (HASH body, user, number, is_pr,
  * id, installation, state), queued as the job "cmd|<installation>|<owner/repo>|<id>" */
 #define STORE_COMMAND_PREFIX "fb:cmd:"
@@ -86,7 +84,7 @@ void store_schedule_repo(struct redis_batch *b, int64_t installation, const char
 
 /* Schedule every tracked PR of the installation (its org policy changed). */
 void store_schedule_installation(struct redis_batch *b, int64_t installation, int64_t due_ms);
-/* Schedule every tracked PR of a shift (it was resumed). */
+/* Schedule every open PR of a shift (STORE_SHIFT_OPEN_PREFIX: it was resumed or paused). */
 void store_schedule_shift(struct redis_batch *b, const char *shift, int64_t due_ms);
 
 /* A tagged PR of the shift is open (open) or gone (closed, untagged); when one goes, the

@@ -32,10 +32,9 @@ static bool is_org_policy(const char *path)
 /* Is repo the config repo of its org (FLEETBOT_CONFIG_REPO, or <owner>/.github)? */
 static bool is_config_repo(const struct handler_ctx *ctx)
 {
-    if (ctx->settings->config_repo)
-        return strcmp(ctx->repo, ctx->settings->config_repo) == 0;
-    const char *slash = strchr(ctx->repo, '/');
-    return slash && strcmp(slash + 1, ".github") == 0;
+    char cr[300];
+    settings_config_repo(ctx->settings, ctx->repo, cr, sizeof(cr));
+    return strcmp(ctx->repo, cr) == 0;
 }
 
 /* Bumps the generations of the policy files the push's commits touched, wakes the PRs

@@ -351,6 +351,25 @@ TEST(malformed_payloads_are_refused_without_writes)
          "sha"},
         {"status", "{\"repository\":{\"full_name\":\"a/b\"},\"sha\":\"aaaaaaaa\",\"state\":\"x\"}",
          "installation"},
+        {"issue_comment",
+         "{\"action\":\"created\",\"installation\":{\"id\":7},\"repository\":{"
+         "\"full_name\":\"a/b\"},\"issue\":{\"number\":3},\"comment\":{\"id\":5,"
+         "\"body\":\"/fleetbot hold\"}}",
+         "comment.body, user"},
+        {"issue_comment", "{\"installation\":{\"id\":7},\"repository\":{\"full_name\":\"a/b\"}}",
+         "action"},
+        {"pull_request_review",
+         "{\"action\":\"submitted\",\"installation\":{\"id\":7},\"repository\":{"
+         "\"full_name\":\"a/b\"},\"pull_request\":{}}",
+         "PR number"},
+        {"workflow_run",
+         "{\"action\":\"completed\",\"installation\":{\"id\":7},\"repository\":{"
+         "\"full_name\":\"a/b\"}}",
+         "workflow_run"},
+        {"deployment_status",
+         "{\"installation\":{\"id\":7},\"repository\":{\"full_name\":\"a/b\"},"
+         "\"deployment_status\":{\"state\":\"failure\"}}",
+         "state or id"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = run_handler(bad[i].event, bad[i].json, &err);
@@ -464,4 +483,30 @@ TEST(executions_are_kept_for_firewatch)
                       "\"deployment_status\":{\"id\":57,\"state\":\"failure\"},"
                       "\"deployment\":{\"sha\":\"zz\"}}",
                       &err) == FB_ERR_INVALID);
+}
+
+/* A comment with commands is kept once per comment id and queued; comments without
+ * commands, edits and bots' comments cost nothing. */
+TEST(comment_commands_are_queued_once)
+{
+    flush();
+    struct fb_error err;
+    static const char COMMENT[] =
+        "{\"action\":\"%s\",\"installation\":{\"id\":7},\"repository\":{\"full_name\":"
+        "\"acme/api\"},\"issue\":{\"number\":3,\"pull_request\":{}},\"comment\":{\"id\":5,"
+        "\"body\":\"%s\",\"user\":{\"login\":\"%s\",\"type\":\"%s\"}}}";
+    char text[1024];
+    snprintf(text, sizeof(text), COMMENT, "created", "thanks!", "alice", "User");
+    CHECK_INT_EQ(run_handler("issue_comment", text, &err), HANDLER_NOT_MINE);
+    snprintf(text, sizeof(text), COMMENT, "edited", "/fleetbot hold", "alice", "User");
+    CHECK_INT_EQ(run_handler("issue_comment", text, &err), HANDLER_NOT_MINE);
+    snprintf(text, sizeof(text), COMMENT, "created", "/fleetbot hold", "ci", "Bot");
+    CHECK_INT_EQ(run_handler("issue_comment", text, &err), HANDLER_NOT_MINE);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "DBSIZE"), 0);
+    snprintf(text, sizeof(text), COMMENT, "created", "/fleetbot hold", "alice", "User");
+    CHECK_INT_EQ(run_handler("issue_comment", text, &err), 0);
+    CHECK_INT_EQ(run_handler("issue_comment", text, &err), 0); /* redelivered */
+    CHECK_INT_EQ(evalq_score("cmd|7|acme/api|5"), 1000000);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "ZCARD fb:evalq"), 1);
+    CHECK_INT_EQ(redis_fixture_int(&fx, "HEXISTS fb:cmd:acme/api:5 body"), 1);
 }

@@ -7,6 +7,7 @@
  * fail; and everything passing. Expected instants are written in UTC by hand.
  */
 #include "test.h"
+#include "zone_fixture.h"
 
 #include "bot/err.h"
 #include "policies/calendar.h"
@@ -18,24 +19,6 @@
 #include <stdlib.h>
 
 #define SAT_SUN ((1u << 0) | (1u << 6))
-
-static struct tz_zone *zone(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-    FILE *fp = fopen(path, "rb");
-    static uint8_t data[TZ_DATA_MAX];
-    size_t len = fp ? fread(data, 1, sizeof(data), fp) : 0;
-    if (fp)
-        fclose(fp);
-    struct tz_zone *z = calloc(1, sizeof(*z));
-    struct fb_error err = {0};
-    if (tz_parse(name, data, len, z, &err) != 0) {
-        fprintf(stderr, "cannot load zone %s\n", name);
-        exit(1);
-    }
-    return z;
-}
 
 /* UTC ms of a UTC wall time */
 static int64_t at(int y, int mo, int d, int h, int mi)
